@@ -1,0 +1,112 @@
+"""The actor registry of one article: turns mentions into ``Actor`` records with evidence.
+
+Countries are keyed by ISO 3166 alpha-3, organisations by canonical name, persons by their
+normalised full name; a surname-only or honorific mention resolves to a person already seen.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from kg.extract import gazetteer
+from kg.extract.facts import COUNTRY, ORGANISATION, PERSON, Actor, Evidence
+from kg.extract.mentions import COUNTRY as M_COUNTRY
+from kg.extract.mentions import DEMONYM as M_DEMONYM
+from kg.extract.mentions import ORGANISATION as M_ORG
+from kg.extract.mentions import Mention
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive comparison key: "Malmström" == "malmstrom"."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().strip()
+
+
+class ActorRegistry:
+    """Collects the actors of one article; keys are stable for the same input."""
+
+    def __init__(self) -> None:
+        self.actors: dict[str, Actor] = {}
+        self.gender: dict[str, str] = {}
+        self._countries = {c.iso3: c for c in gazetteer.countries()}
+
+    # -- countries and organisations ------------------------------------------------------------
+    def from_mention(self, m: Mention, evidence: Evidence | None) -> str | None:
+        """The key of the actor a country/demonym/organisation mention refers to."""
+        if m.kind in (M_COUNTRY, M_DEMONYM):
+            return self.country(m.ref, m.text if m.kind == M_COUNTRY else None, evidence)
+        if m.kind == M_ORG:
+            key = "org:" + fold(m.ref)
+            actor = self.actors.get(key)
+            if actor is None:
+                actor = Actor(key=key, kind=ORGANISATION, name=m.ref, org_type=m.org_type,
+                              country=m.country)
+                self.actors[key] = actor
+                if m.country:
+                    self.country(m.country, None, None)
+            if m.text != actor.name:
+                actor.aliases.add(m.text)
+            _add_evidence(actor, evidence)
+            return key
+        return None
+
+    def country(self, iso3: str, surface: str | None, evidence: Evidence | None) -> str:
+        key = "country:" + iso3
+        actor = self.actors.get(key)
+        if actor is None:
+            entry = self._countries[iso3]
+            actor = Actor(key=key, kind=COUNTRY, name=entry.name, iso2=entry.iso2, iso3=entry.iso3)
+            self.actors[key] = actor
+        if surface and surface != actor.name:
+            actor.aliases.add(surface)
+        _add_evidence(actor, evidence)
+        return key
+
+    # -- persons --------------------------------------------------------------------------------
+    def person(self, name: str, evidence: Evidence | None, gender: str | None = None) -> str:
+        """Register a person by full name (or resolve a surname to a known person)."""
+        name = " ".join(name.split())
+        known = self.find_person(name)
+        if known is not None:
+            actor = self.actors[known]
+            if len(name.split()) > len(actor.name.split()):  # a fuller name for the same person
+                actor.aliases.add(actor.name)
+                actor.name = name
+            elif name != actor.name:
+                actor.aliases.add(name)
+            key = known
+        else:
+            key = "person:" + fold(name)
+            actor = Actor(key=key, kind=PERSON, name=name)
+            self.actors[key] = actor
+        if gender and key not in self.gender:
+            self.gender[key] = gender
+        _add_evidence(self.actors[key], evidence)
+        return key
+
+    def find_person(self, name: str) -> str | None:
+        """The key of a known person this name (full, or surname only) refers to."""
+        folded = fold(name)
+        key = "person:" + folded
+        if key in self.actors:
+            return key
+        parts = folded.split()
+        for k, actor in self.actors.items():
+            if actor.kind != PERSON:
+                continue
+            known = fold(actor.name).split()
+            if len(parts) == 1 and parts[0] == known[-1]:
+                return k
+            if len(known) == 1 and parts and parts[-1] == known[0]:
+                return k
+            if len(parts) > 1 and len(known) > 1 and parts[-1] == known[-1] and parts[0][0] == known[0][0]:
+                return k
+        return None
+
+    def persons(self) -> list[str]:
+        return [k for k, a in self.actors.items() if a.kind == PERSON]
+
+
+def _add_evidence(actor: Actor, evidence: Evidence | None) -> None:
+    if evidence is not None and evidence not in actor.evidence:
+        actor.evidence.append(evidence)

@@ -1,0 +1,400 @@
+"""Agreements (alliances, pacts, treaties, ...), who is a member or not, and their commitments.
+
+Agreement mentions are found by head noun ("alliance", "pact", "treaty", ...): a capitalised
+name ("the Paris Agreement", "Treaty of Lisbon"), a quoted description (a "global alliance"),
+a description with modifiers ("a maritime security pact"), or a bare reference ("the
+alliance", "the initiative") that resolves to an agreement already introduced.
+
+Membership is read clause by clause from sentences about an agreement that carry a membership
+cue (launched, signed, joined, "members include", "along with"); a clause that says
+"observer", "partner", "invited", "did not sign" or "except" gives that status instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kg.extract import facts as F
+from kg.extract.context import ArticleContext
+from kg.extract.dates import find_dates
+from kg.extract.lexicon import (
+    AGREEMENT_NOUNS, BASE_VERBS, COMMITMENT_CUES, DETERMINERS, EXCEPT_WORDS, INVITEE_PATTERNS,
+    JOIN_VERBS, LAUNCH_VERBS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS,
+)
+from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, PLACE, Mention
+from kg.extract.sentences import Sentence
+
+_GENERIC_NAME_WORDS = frozenset({"memorandum", "of", "understanding", "the", "new", "agreement",
+                                 "joint", "a", "an"})
+_CONNECT = frozenset({"of", "on", "for", "against", "and", "to", "the", "in", "between"})
+_STRONG_CUES = re.compile(
+    r"\b(?:members?|signator(?:y|ies)|joined|joins?|signed|signs?|launched|formed|founded|founding|"
+    r"ratified|along with|parties|acceded|observers?|partners?|invited|did not sign|except)\b", re.I)
+_WEAK_CUES = re.compile(
+    r"\b(?:includ(?:e|es|ed|ing)|compris(?:e|es|ed|ing)|consists? of|together with|as well as|"
+    r"brings? together|brought together|unites?|backed|endorsed|agreed|set up|created|established|"
+    r"unveiled|sealed|inked|struck|concluded|adopted)\b", re.I)
+_COLLECTIVE = re.compile(r"\b(?:countries|nations|states|governments|members|signatories|partners)\b", re.I)
+_CLAUSE_SPLIT = re.compile(r";|,?\s+while\s+|,?\s+whereas\s+|,\s*but\s+|\s+but\s+(?=[A-Z])|,\s*although\s+|,\s*with\s+(?=(?:[A-Z]|the\s+[A-Z]))|\s+-\s+|\s+—\s+|\s+–\s+")
+
+
+@dataclass
+class AgreementMention:
+    start: int
+    end: int
+    head: str  # normalised kind
+    label: str
+    named: bool
+    bare: bool  # a bare reference: "the alliance", "an agreement"
+    indefinite: bool
+    sentence: int
+
+
+@dataclass(eq=False)
+class _Agreement:
+    fact: F.Agreement
+    mentions: list[AgreementMention] = field(default_factory=list)
+
+
+def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) -> list[AgreementMention]:
+    """Every phrase that names or refers to an agreement, in text order."""
+    doc = ctx.doc
+    out: list[AgreementMention] = []
+    for tok in doc:
+        kind = AGREEMENT_NOUNS.get(tok.lower_)
+        if kind is None:
+            continue
+        i = tok.i
+        sent = ctx.sentence_index(tok.idx)
+        # 1. inside a short quotation: a "global alliance"
+        q = next(((s, e) for s, e in quotes if s <= tok.idx < e), None)
+        if q is not None:
+            inner = ctx.text[q[0]:q[1]].strip(" ,.")
+            if len(inner.split()) <= 8:
+                named = inner[:1].isupper() and any(w[:1].isupper() for w in inner.split()[1:]) or \
+                    (inner[:1].isupper() and len(inner.split()) == 1)
+                out.append(AgreementMention(q[0], q[1], kind, inner, named, False, False, sent))
+            continue
+        # 2. a capitalised name around the head: "Paris Agreement", "Treaty of Lisbon"
+        if tok.text[:1].isupper() and not (tok.is_sent_start or _sentence_initial(ctx, tok.idx)):
+            s = i
+            while s > 0 and (_cap(doc[s - 1].text) and doc[s - 1].lower_ not in DETERMINERS):
+                s -= 1
+            e = i + 1
+            while e < len(doc) and (_cap(doc[e].text) or (doc[e].lower_ in _CONNECT and e + 1 < len(doc)
+                                                        and _cap(doc[e + 1].text) and doc[e].lower_ != "between")):
+                e += 1
+            while e > i + 1 and doc[e - 1].lower_ in _CONNECT:
+                e -= 1
+            words = [t.lower_ for t in doc[s:e]]
+            if e - s >= 2 and not all(w in _GENERIC_NAME_WORDS or w == tok.lower_ for w in words):
+                span = doc[s:e]
+                out.append(AgreementMention(span.start_char, span.end_char, kind, span.text, True, False, False, sent))
+                continue
+            out.append(AgreementMention(tok.idx, tok.idx + len(tok.text), kind, tok.lower_, False, True,
+                                        _indefinite(doc, i), sent))
+            continue
+        # 3. a description: "a maritime security pact", "the 27-nation alliance"
+        s = i
+        while s > 0 and i - s < 4:
+            prev = doc[s - 1]
+            low = prev.lower_
+            if low in DETERMINERS or low in STOP_WORDS and low != "new" or low in LAUNCH_VERBS \
+                    or low in JOIN_VERBS or low in SPEECH_VERBS or not any(c.isalpha() for c in low) \
+                    or prev.text in {"'s", "’s"}:
+                break
+            if _cap(prev.text) and not any(m.start <= prev.idx < m.end for m in ctx.mentions):
+                break
+            s -= 1
+        modifiers = [t.text for t in doc[s:i] if t.lower_ != "new"]
+        e = i + 1
+        if e + 1 < len(doc) and doc[e].lower_ in {"on", "against", "for"} and doc[e + 1].is_lower:
+            k = e + 1
+            while k < len(doc) and k - e <= 4 and doc[k].is_alpha and doc[k].lower_ not in STOP_WORDS \
+                    and doc[k].lower_ not in BASE_VERBS and doc[k].lower_ not in SPEECH_VERBS:
+                k += 1
+            if k > e + 1:
+                modifiers_after = doc[e:k].text
+                e = k
+            else:
+                modifiers_after = ""
+        else:
+            modifiers_after = ""
+        label = " ".join([*modifiers, tok.lower_] + ([modifiers_after] if modifiers_after else []))
+        bare = not modifiers and not modifiers_after
+        start_char = doc[s].idx if modifiers else tok.idx
+        out.append(AgreementMention(start_char, doc[e - 1].idx + len(doc[e - 1].text), kind, label,
+                                    False, bare, _indefinite(doc, s if modifiers else i), sent))
+    return out
+
+
+def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) -> dict[int, _Agreement]:
+    """Group mentions into agreements; returns {id(mention): agreement} via list positions."""
+    agreements: list[_Agreement] = []
+    by_mention: dict[int, _Agreement] = {}
+    for k, m in enumerate(mentions):
+        target: _Agreement | None = None
+        if m.named:
+            target = next((a for a in agreements if _norm(a.fact.label) == _norm(m.label)), None)
+            if target is None:
+                target = next((a for a in reversed(agreements) if not a.fact.named and a.fact.kind == m.head), None)
+                if target is not None:  # a description first, its name later
+                    target.fact.label, target.fact.named = m.label, True
+        elif not m.bare:
+            same = [a for a in agreements if a.fact.kind == m.head]
+            if same and not m.indefinite:
+                target = same[-1]
+            elif same and any(_norm(a.fact.label) == _norm(m.label) for a in same):
+                target = next(a for a in same if _norm(a.fact.label) == _norm(m.label))
+        else:
+            if not m.indefinite:
+                same = [a for a in agreements if a.fact.kind == m.head]
+                target = same[-1] if same else (_latest(agreements, m.sentence) if agreements else None)
+                if target is None and _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence):
+                    target = _new(agreements, m, ctx)
+            elif _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence) \
+                    and m.head not in {"agreement", "deal"} | set():
+                target = _new(agreements, m, ctx)
+            elif _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence) \
+                    and not _only_persons_between(ctx, m):
+                target = _new(agreements, m, ctx)
+            if target is None:
+                continue
+        if target is None:
+            target = _new(agreements, m, ctx)
+        target.mentions.append(m)
+        ev = ctx.sentence_evidence(ctx.sentences[m.sentence])
+        if ev not in target.fact.evidence:
+            target.fact.evidence.append(ev)
+        by_mention[k] = target
+    for a in agreements:
+        _date_and_place(ctx, a)
+    return by_mention
+
+
+def _new(agreements: list[_Agreement], m: AgreementMention, ctx: ArticleContext) -> _Agreement:
+    key = f"agreement:{len(agreements) + 1}"
+    a = _Agreement(F.Agreement(key=key, label=m.label, kind=m.head, named=m.named))
+    agreements.append(a)
+    return a
+
+
+def _latest(agreements: list[_Agreement], sentence: int) -> _Agreement | None:
+    best = None
+    for a in agreements:
+        if any(m.sentence <= sentence for m in a.mentions):
+            best = a
+    return best or (agreements[0] if agreements else None)
+
+
+def _date_and_place(ctx: ArticleContext, a: _Agreement) -> None:
+    """The date and place of an agreement: from a sentence where it is launched or signed, else
+    the first of its sentences that gives one; the place may also come from the lead paragraph."""
+    sentences = sorted({m.sentence for m in a.mentions})
+    ordered = [i for i in sentences if _launch_in_sentence(ctx, i)] + [i for i in sentences if not _launch_in_sentence(ctx, i)]
+    for i in ordered:
+        s = ctx.sentences[i]
+        dates = find_dates(s.text, ctx.article.date)
+        if dates:
+            a.fact.date, a.fact.date_text = dates[0].date, dates[0].text
+            break
+    for i in ordered:
+        s = ctx.sentences[i]
+        places = ctx.mentions_in(s.start, s.end, (PLACE,))
+        if places:
+            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(ctx, places[0]))
+            return
+    first = min(sentences) if sentences else 0
+    if ctx.sentences and ctx.sentences[first].paragraph <= 1:
+        lead_end = max((s.end for s in ctx.sentences if s.paragraph == ctx.sentences[first].paragraph), default=0)
+        places = ctx.mentions_in(0, lead_end, (PLACE,))
+        if places:
+            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(ctx, places[0]))
+
+
+def _iso2(ctx: ArticleContext, m: Mention) -> str | None:
+    if not m.country:
+        return None
+    key = "country:" + m.country
+    actor = ctx.registry.actors.get(key)
+    if actor is not None:
+        return actor.iso2
+    from kg.extract import gazetteer
+    return next((c.iso2 for c in gazetteer.countries() if c.iso3 == m.country), None)
+
+
+def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
+                quotes: list[tuple[int, int]], affiliations: set[int]) -> list[F.Membership]:
+    """Members, signatories, observers and non-members, clause by clause."""
+    agreements_in: dict[int, list[_Agreement]] = {}
+    for k, m in enumerate(mentions):
+        if k in by_mention:
+            agreements_in.setdefault(m.sentence, []).append(by_mention[k])
+    if not by_mention:
+        return []
+    out: list[F.Membership] = []
+    seen: dict[tuple[str, str], int] = {}
+    current: _Agreement | None = None
+    for si, s in enumerate(ctx.sentences):
+        here = agreements_in.get(si, [])
+        if here:
+            current = here[0]
+        agreement = here[0] if here else current
+        if agreement is None:
+            continue
+        if not _STRONG_CUES.search(s.text) and not (_WEAK_CUES.search(s.text) and (here or _COLLECTIVE.search(s.text))):
+            continue
+        if not here and not _COLLECTIVE.search(s.text) and not re.search(r"\b(?:joined|signed|signatories|members)\b", s.text, re.I):
+            continue
+        agreement_spans = [(m.start, m.end) for k, m in enumerate(mentions) if k in by_mention and m.sentence == si]
+        for c_start, c_end in _clauses(s):
+            clause = ctx.text[c_start:c_end]
+            status = _clause_status(clause)
+            if status is None:
+                continue
+            except_from = _except_position(clause)
+            for m in ctx.mentions_in(c_start, c_end, (COUNTRY, ORGANISATION)):
+                if m.start in affiliations or any(qs <= m.start < qe for qs, qe in quotes) \
+                        or any(a <= m.start < b for a, b in agreement_spans):
+                    continue
+                if m.kind == ORGANISATION and m.org_type in {"news agency"}:
+                    continue
+                st = status
+                if except_from is not None and m.start - c_start >= except_from:
+                    st = F.NON_SIGNATORY
+                ev = ctx.sentence_evidence(s)
+                key = ctx.registry.from_mention(m, ev)
+                if key is None:
+                    continue
+                sig = (agreement.fact.key, key)
+                if sig in seen:
+                    prev = out[seen[sig]]
+                    if prev.status in F.MEMBER_STATUSES and st not in F.MEMBER_STATUSES:
+                        out[seen[sig]] = F.Membership(agreement.fact.key, key, st, ev)
+                    continue
+                seen[sig] = len(out)
+                out.append(F.Membership(agreement.fact.key, key, st, ev))
+    return out
+
+
+def _clauses(s: Sentence) -> list[tuple[int, int]]:
+    spans = []
+    cursor = 0
+    for m in _CLAUSE_SPLIT.finditer(s.text):
+        spans.append((s.start + cursor, s.start + m.start()))
+        cursor = m.end()
+    spans.append((s.start + cursor, s.end))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _clause_status(clause: str) -> str | None:
+    low = clause.lower()
+    if re.search(r"\bobservers?\b|\bobserver status\b", low):
+        return F.OBSERVER
+    if any(re.search(p, low) for p in NEGATION_PATTERNS):
+        return F.NON_SIGNATORY
+    if any(re.search(p, low) for p in INVITEE_PATTERNS) and not re.search(r"\b(?:joined|signed|members?)\b", low):
+        return F.INVITEE
+    if re.search(r"\bpartners?\b", low) and not re.search(r"\bmembers?\b|\bsigned\b|\bjoined\b|\bsignator", low):
+        return F.PARTNER
+    if re.search(r"\bsign(?:ed|s|atories|atory)?\b|\bratified\b|\binked\b", low):
+        return F.SIGNATORY
+    if re.search(r"\b(?:launched|formed|founded|founding|created|set up|established)\b", low):
+        return F.FOUNDER
+    if _STRONG_CUES.search(clause) or _WEAK_CUES.search(clause) or _COLLECTIVE.search(clause):
+        return F.MEMBER
+    return F.MEMBER  # a clause continuing a membership sentence ("... and Vietnam")
+
+
+def _except_position(clause: str) -> int | None:
+    low = clause.lower()
+    pos = [low.find(" " + w + " ") for w in EXCEPT_WORDS]
+    pos = [p for p in pos if p >= 0]
+    return min(pos) if pos else None
+
+
+def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
+                quotes: list[tuple[int, int]]) -> list[F.Commitment]:
+    """Aims and commitments: 'one of the aims ... is to X', 'countries committed to Y'."""
+    if not by_mention:
+        return []
+    first_sentence = min(m.sentence for k, m in enumerate(mentions) if k in by_mention)
+    out: list[F.Commitment] = []
+    current: _Agreement | None = None
+    for si, s in enumerate(ctx.sentences):
+        here = [by_mention[k] for k, m in enumerate(mentions) if k in by_mention and m.sentence == si]
+        if here:
+            current = here[0]
+        if si < first_sentence or current is None:
+            continue
+        agreement = here[0] if here else current
+        for rx in COMMITMENT_CUES:
+            m = re.search(rx, s.text, re.I)
+            if m is None:
+                continue
+            at = s.start + m.end()
+            if any(qs <= at < qe for qs, qe in quotes):
+                break
+            body = s.text[m.end():]
+            body = re.split(r",\s*(?:he|she|they|officials?|the \w+)\s+(?:said|says|added)\b|\s+\(|\"|“", body)[0]
+            body = body.strip().rstrip(".;:,").strip()
+            for part in _split_coordinated(body):
+                if len(part.split()) >= 3:
+                    ev = ctx.sentence_evidence(s)
+                    out.append(F.Commitment(agreement.fact.key, part, ev))
+            break
+    return out
+
+
+def _split_coordinated(text: str) -> list[str]:
+    """'establish units and make it easier to X' → two commitments (split before a base verb)."""
+    parts = re.split(r",?\s+and\s+(?=(?:" + "|".join(sorted(BASE_VERBS)) + r")\b)", text)
+    out = []
+    for p in parts:
+        p = re.sub(r"^(?:try to|seek to|work to|help to|aim to)\s+", "", p.strip())
+        if p:
+            out.append(p)
+    return out
+
+
+# -- small helpers -------------------------------------------------------------------------------
+def _cap(word: str) -> bool:
+    return bool(word) and word[0].isupper() and any(c.isalpha() for c in word)
+
+
+def _indefinite(doc, i: int) -> bool:
+    j = i - 1
+    while j >= 0 and not doc[j].is_alpha and doc[j].text not in {",", "."}:
+        j -= 1
+    return j >= 0 and doc[j].lower_ in {"a", "an", "another", "new"}
+
+
+def _sentence_initial(ctx: ArticleContext, offset: int) -> bool:
+    s = ctx.sentences[ctx.sentence_index(offset)]
+    head = ctx.text[s.start:offset].strip(" \"“'‘(")
+    return head == "" or head.lower() in {"the", "a", "an", "this", "that"}
+
+
+def _norm(label: str) -> str:
+    return " ".join(w for w in re.findall(r"\w+", label.lower()) if w not in {"the", "a", "an", "new"})
+
+
+def _launch_in_sentence(ctx: ArticleContext, si: int) -> bool:
+    words = re.findall(r"[a-z]+", ctx.sentences[si].text.lower())
+    return any(w in LAUNCH_VERBS or w in JOIN_VERBS for w in words)
+
+
+def _actors_in_sentence(ctx: ArticleContext, si: int) -> bool:
+    s = ctx.sentences[si]
+    return bool(ctx.mentions_in(s.start, s.end, (COUNTRY, ORGANISATION, DEMONYM)))
+
+
+def _only_persons_between(ctx: ArticleContext, m: AgreementMention) -> bool:
+    s = ctx.sentences[m.sentence]
+    tail = ctx.text[m.end:s.end]
+    bm = re.search(r"\bbetween\b", tail)
+    if not bm:
+        return False
+    after = m.end + bm.end()
+    return bool(ctx.persons_in(after, s.end)) and not ctx.mentions_in(after, s.end, (COUNTRY, ORGANISATION))

@@ -1,0 +1,95 @@
+"""Events: launches and signings of agreements, press conferences, meetings, summits, talks,
+visits, and earlier agreements between people ("an agreement a year ago between X and Y").
+
+Mentions of the same kind of event in one article are one event (participants merged); an
+undated event takes the date of a dated event or agreement in the same paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extract.context import ArticleContext
+from kg.extract.dates import find_dates
+from kg.extract.facts import Agreement, Event, Membership, Place
+from kg.extract.lexicon import EVENT_NOUNS, LAUNCH_VERBS
+from kg.extract.mentions import COUNTRY, ORGANISATION, PLACE
+
+_EVENT_RX = re.compile(r"\b(?:joint\s+)?(?:" + "|".join(sorted(EVENT_NOUNS, key=len, reverse=True)) + r")\b", re.I)
+
+
+def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[Membership],
+                person_agreements: list[tuple[int, int]]) -> list[Event]:
+    """Events in text order; ``person_agreements`` are spans of 'an agreement between X and Y'."""
+    events: dict[str, Event] = {}
+    paragraph_dates: dict[int, object] = {}
+
+    def place_in(start: int, end: int) -> Place | None:
+        ps = ctx.mentions_in(start, end, (PLACE,))
+        if not ps:
+            return None
+        iso2 = next((a.iso2 for a in ctx.registry.actors.values() if a.iso3 == ps[0].country), None)
+        return Place(ps[0].ref, ps[0].geonames_id, iso2)
+
+    def participants(start: int, end: int, with_actors: bool) -> list[str]:
+        keys = [p.key for p in ctx.persons_in(start, end)]
+        if with_actors:
+            for m in ctx.mentions_in(start, end, (COUNTRY, ORGANISATION)):
+                k = ctx.registry.from_mention(m, None)
+                if k:
+                    keys.append(k)
+        return list(dict.fromkeys(keys))
+
+    # launches and signings of agreements
+    for a in agreements:
+        for ev in a.evidence:
+            words = re.findall(r"[a-z]+", ev.sentence.lower())
+            kinds = [LAUNCH_VERBS[w] for w in words if w in LAUNCH_VERBS]
+            if not kinds:
+                continue
+            etype = kinds[0]
+            key = f"event:{etype}:{a.key}"
+            parts = [m.member for m in members if m.agreement == a.key and m.evidence == ev]
+            parts += participants(ev.start, ev.end, False)
+            events[key] = Event(key, etype, f"{etype} of {a.label}", a.date, a.place,
+                                list(dict.fromkeys(parts)), a.key, ev)
+            break
+    # noun events: press conferences, meetings, summits ...
+    for s in ctx.sentences:
+        for m in _EVENT_RX.finditer(s.text):
+            etype = EVENT_NOUNS[re.sub(r"^joint\s+", "", m.group(0).lower())] if m.group(0).lower() not in EVENT_NOUNS else EVENT_NOUNS[m.group(0).lower()]
+            dates = find_dates(s.text, ctx.article.date)
+            ev = ctx.sentence_evidence(s)
+            key = f"event:{etype}"
+            parts = participants(s.start, s.end, etype not in {"press conference"})
+            existing = events.get(key)
+            if existing is None:
+                events[key] = Event(key, etype, etype, dates[0].date if dates else None,
+                                    place_in(s.start, s.end), parts, None, ev)
+            else:
+                existing.participants = list(dict.fromkeys(existing.participants + parts))
+                existing.date = existing.date or (dates[0].date if dates else None)
+                existing.place = existing.place or place_in(s.start, s.end)
+            break
+    # earlier agreements between people
+    for n, (start, end) in enumerate(person_agreements):
+        s = ctx.sentences[ctx.sentence_index(start)]
+        dates = find_dates(s.text, ctx.article.date)
+        parts = participants(end, s.end, False)
+        key = f"event:agreement:{n + 1}"
+        events[key] = Event(key, "agreement", ctx.text[start:end], dates[0].date if dates else None,
+                            place_in(s.start, s.end), parts, None, ctx.sentence_evidence(s))
+    # undated events take the date of a dated event or agreement in the same paragraph
+    for e in events.values():
+        if e.date is None:
+            para = ctx.sentences[ctx.sentence_index(e.evidence.start)].paragraph
+            for other in list(events.values()) + []:
+                if other.date and ctx.sentences[ctx.sentence_index(other.evidence.start)].paragraph == para:
+                    e.date = other.date
+                    break
+            else:
+                for a in agreements:
+                    if a.date and any(ctx.sentences[ctx.sentence_index(x.start)].paragraph == para for x in a.evidence):
+                        e.date = a.date
+                        break
+    return sorted(events.values(), key=lambda e: (e.evidence.start, e.key))

@@ -1,0 +1,133 @@
+"""Figures: quantities as written, their value, unit and what they measure.
+
+Recognised: money ("$2.5 billion", "€40m", "5 million euros"), percentages ("10 percent",
+"40%", "10 per cent"), and counts ("50,000 new pictures", "one million such images",
+"3,000 troops"). Years, calendar days, times and numbers inside names are not figures.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kg.extract.context import ArticleContext
+from kg.extract.facts import Figure
+from kg.extract.lexicon import CURRENCY_SYMBOLS, CURRENCY_WORDS, MONTHS, NUMBER_WORDS, SCALE_WORDS, STOP_WORDS
+
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_WORDNUM = r"(?:" + "|".join(sorted((w for w in NUMBER_WORDS if w not in {"a", "an"}), key=len, reverse=True)) + r")"
+_SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|tn|m|k)\b"
+_CUR = r"(?:US\$|\$|€|£|¥|₹)"
+_FIGURE = re.compile(
+    rf"(?:(?P<cur>{_CUR})\s?)?(?<![\w.,])(?P<num>{_NUM}|(?:{_WORDNUM}|an?)(?=\s+{_SCALE}))"
+    rf"(?:\s?(?P<scale>{_SCALE}))?"
+    rf"(?:\s?(?P<pct>%|percent\b|per cent\b|percentage points?\b))?"
+    rf"(?:\s(?P<curword>dollars|euros|pounds|yen|yuan|rupees|francs)\b)?",
+    re.I,
+)
+_MONTH_RX = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\.?\s*$", re.I)
+_STOP_MEASURE = re.compile(r"[,.;:()\"“”]|\s(?:and|but|or|which|that|who|while|as|said|says|to|by|in|on|at|from|with|for|of)\s", re.I)
+
+
+def find_figures(ctx: ArticleContext) -> list[Figure]:
+    out: list[Figure] = []
+    text = ctx.text
+    for s in ctx.sentences:
+        for m in _FIGURE.finditer(s.text):
+            num = m.group("num")
+            if not num or not num.strip():
+                continue
+            start, end = s.start + m.start(), s.start + m.end()
+            while end > start and text[end - 1] == " ":
+                end -= 1
+            before = s.text[:m.start()]
+            after = s.text[m.end():]
+            if _is_excluded(num, before, after, m):
+                continue
+            value = _value(num, m.group("scale"))
+            if value is None:
+                continue
+            unit = None
+            if m.group("pct"):
+                unit = "percent"
+            elif m.group("cur"):
+                unit = CURRENCY_SYMBOLS.get(m.group("cur").upper() if m.group("cur") != "US$" else "US$", "USD")
+            elif m.group("curword"):
+                unit = CURRENCY_WORDS[m.group("curword").lower()]
+            if unit is None and not m.group("scale") and not re.match(r"\s+[a-z]", after):
+                continue  # a bare number with no noun after it: not a measured figure
+            measures = _measures(s.text, m, unit)
+            if unit is None and not measures:
+                continue
+            out.append(Figure(text=text[start:end], value=value, unit=unit, measures=measures,
+                              evidence=ctx.sentence_evidence(s)))
+    return out
+
+
+def _is_excluded(num: str, before: str, after: str, m: re.Match[str]) -> bool:
+    plain = num.replace(",", "")
+    if re.fullmatch(r"(?:19|20)\d\d", plain) and not m.group("cur") and not m.group("pct") and not m.group("scale"):
+        return True  # a year
+    if _MONTH_RX.search(before) or re.match(r"\s*(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + "|".join(MONTHS) + r")\b", after, re.I):
+        return True  # a calendar day
+    if re.match(r"[-–](?:nation|member|country|state|year|day|week|month|point|strong)\b", after) or after.startswith("-"):
+        return True  # an adjective: "27-nation", "five-year"
+    if re.search(r"[A-Za-z]$", before) or re.match(r"[A-Za-z]", after) and not m.group("scale"):
+        return True  # inside a word or code: "G20", "COVID19"
+    if re.match(r"\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT|o'clock)", after, re.I):
+        return True
+    if re.fullmatch(r"(?:one|an?)", num, re.I) and not m.group("scale"):
+        return True
+    return False
+
+
+def _value(num: str, scale: str | None) -> float | None:
+    n = num.lower().replace(",", "")
+    if n in {"a", "an"}:
+        base = 1.0
+    elif n in NUMBER_WORDS:
+        base = float(NUMBER_WORDS[n])
+    else:
+        try:
+            base = float(n)
+        except ValueError:
+            return None
+    if scale:
+        base *= SCALE_WORDS[scale.lower()]
+    return base
+
+
+def _measures(sentence: str, m: re.Match[str], unit: str | None) -> str | None:
+    """What the number counts: the words after it ('new pictures uploaded every year'), or for a
+    rate the thing that changes ('the database ... grows by 10 percent')."""
+    after = sentence[m.end():]
+    of = re.match(r"\s+of\s+(?:the\s+)?(.*)", after)
+    if unit in ("percent", "USD", "EUR", "GBP", "JPY", "INR", "CNY", "CHF"):
+        if of:
+            return _phrase(of.group(1))
+        before = sentence[:m.start()]
+        rate = re.search(r"(?:^|\bthat\s|,\s)(?P<subj>[^,;]*?)\s+(?:grows?|grew|rises?|rose|falls?|fell|increases?|increased|"
+                         r"decreases?|decreased|drops?|dropped|climbs?|climbed|declines?|declined|goes up|went up|"
+                         r"(?:will\s+)?(?:grow|rise|fall|increase|decrease|drop|climb|decline)|cut|reduce|reduced|"
+                         r"raise|raised|boost|boosted)\s+(?:\w+\s+){0,2}(?:by|to)\s*$", before, re.I)
+        if rate:
+            return _phrase(rate.group("subj"), keep_all=True)
+        return _phrase(after) or None
+    return _phrase(after)
+
+
+def _phrase(text: str, keep_all: bool = False) -> str | None:
+    text = text.strip()
+    if not keep_all:
+        cut = _STOP_MEASURE.search(" " + text + " ")
+        candidate = text[: max(0, cut.start() - 1)] if cut else text
+        words = candidate.split()[:6]
+        # "50,000 new pictures uploaded every year": keep a short participle phrase
+        if cut and cut.group(0).strip().lower() not in {"and", "but", "or", "said", "says"}:
+            pass
+        candidate = " ".join(words)
+    else:
+        candidate = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
+    candidate = candidate.strip(" ,.;:")
+    if not candidate or all(w.lower() in STOP_WORDS for w in candidate.split()):
+        return None
+    return candidate

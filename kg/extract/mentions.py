@@ -1,0 +1,255 @@
+"""Finding mentions of countries, demonyms, organisations and places in an article.
+
+Gazetteer phrases are matched with spaCy ``PhraseMatcher`` over a blank English tokenizer
+(hyphenated words kept whole, so "Guinea-Bissau" is one token and never "Guinea").
+Organisations missing from the gazetteer are found by shape: a capitalised phrase whose head
+is an organisation noun ("Ministry of Health", "National Police Agency"), and an acronym
+defined in brackets after a name becomes an alias.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import spacy
+from spacy.lang.char_classes import ALPHA, HYPHENS
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from kg.extract import gazetteer
+from kg.extract.lexicon import AGREEMENT_NOUNS, MONTHS, STOP_WORDS, WEEKDAYS
+
+COUNTRY = "country"
+DEMONYM = "demonym"
+ORGANISATION = "organisation"
+PLACE = "place"
+
+# words after a country name that make it part of another proper name ("Niger Delta")
+_NOT_COUNTRY_AFTER = frozenset(
+    """Delta River Valley Basin Sea Street Avenue Road State University College Times Post
+    Airlines Airways Square Bay Island Islands Mountains Mountain Lake Coast Peninsula Strait
+    Gulf Highlands Plains Desert Province County District""".split()
+)
+_CONNECTORS = frozenset({"of", "for", "on", "and", "the", "against", "in", "to", "de", "&"})
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of the article text that names a known thing."""
+
+    start: int  # character offsets into Article.text
+    end: int
+    text: str
+    kind: str  # COUNTRY | DEMONYM | ORGANISATION | PLACE
+    ref: str  # ISO3 for countries/demonyms, canonical name for organisations and places
+    org_type: str | None = None
+    group_of_states: bool = False
+    country: str | None = None  # ISO3 of an organisation's or place's country, when known
+    geonames_id: int | None = None
+
+
+def make_nlp() -> Language:
+    """A blank English pipeline whose tokenizer keeps hyphenated words together."""
+    nlp = spacy.blank("en")
+    hyphen_rule = r"(?<=[{a}0-9])(?:{h})(?=[{a}])".format(a=ALPHA, h=HYPHENS)
+    infixes = [p for p in nlp.Defaults.infixes if p != hyphen_rule]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    return nlp
+
+
+class MentionFinder:
+    """Gazetteer and shape matchers, built once and reused for every article."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.countries = {c.iso3: c for c in gazetteer.countries()}
+        self.orgs = {o.name: o for o in gazetteer.organisations()}
+        self.ambiguous = {a.casefold() for a in gazetteer.ambiguous_country_aliases()}
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        for c in self.countries.values():
+            names = {c.name, *c.aliases}
+            self.matcher.add("COUNTRY|" + c.iso3, [nlp.make_doc(n) for n in sorted(names) if n])
+            if c.demonyms:
+                self.matcher.add("DEMONYM|" + c.iso3, [nlp.make_doc(n) for n in sorted(set(c.demonyms))])
+        for o in self.orgs.values():
+            names = {o.name, *o.aliases}
+            self.matcher.add("ORG|" + o.name, [nlp.make_doc(n) for n in sorted(names) if n])
+        self.head_nouns = {w.lower() for w in gazetteer.org_head_nouns()}
+
+    # -- public -------------------------------------------------------------------------------
+    def find(self, doc: Doc) -> list[Mention]:
+        """All country, demonym, organisation and place mentions in ``doc``, in text order."""
+        spans: list[Span] = []
+        for match_id, s, e in self.matcher(doc):
+            label = self.nlp.vocab.strings[match_id]
+            spans.append(Span(doc, s, e, label=label))
+        spans.extend(self._shape_orgs(doc))
+        spans = filter_spans(spans)
+        mentions: list[Mention] = []
+        for span in spans:
+            m = self._to_mention(doc, span)
+            if m is not None:
+                mentions.append(m)
+        mentions.extend(self._acronym_aliases(doc, mentions))
+        mentions.extend(self._places(doc, mentions))
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+    # -- internals ----------------------------------------------------------------------------
+    def _to_mention(self, doc: Doc, span: Span) -> Mention | None:
+        kind, _, ref = span.label_.partition("|")
+        if kind == "COUNTRY" or kind == "DEMONYM":
+            if not self._country_in_context(doc, span):
+                return None
+            return Mention(span.start_char, span.end_char, span.text,
+                           COUNTRY if kind == "COUNTRY" else DEMONYM, ref)
+        if kind == "ORG":
+            o = self.orgs[ref]
+            return Mention(span.start_char, span.end_char, span.text, ORGANISATION, o.name,
+                           org_type=o.org_type, group_of_states=o.is_group_of_states,
+                           country=o.country_iso3)
+        if kind == "SHAPEORG":
+            return self._shape_org_mention(doc, span)
+        return None
+
+    def _country_in_context(self, doc: Doc, span: Span) -> bool:
+        nxt = doc[span.end] if span.end < len(doc) else None
+        prev = doc[span.start - 1] if span.start > 0 else None
+        if nxt is not None and nxt.text in _NOT_COUNTRY_AFTER:
+            return False
+        if span.text.casefold() in self.ambiguous:
+            # "Chad Smith", "Michael Jordan", "Georgia Brown": a name next to a capitalised word
+            if nxt is not None and _is_cap_word(nxt.text) and nxt.text.lower() not in STOP_WORDS \
+                    and not self._is_known_start(doc, span.end):
+                return False
+            if prev is not None and _is_cap_word(prev.text) and not prev.is_sent_start \
+                    and prev.text.lower() not in STOP_WORDS and not self._is_known_end(doc, span.start):
+                return False
+        return True
+
+    def _is_known_start(self, doc: Doc, i: int) -> bool:
+        return any(s == i for _, s, _ in self.matcher(doc[i:i + 6]))
+
+    def _is_known_end(self, doc: Doc, i: int) -> bool:
+        lo = max(0, i - 6)
+        return any(lo + e == i for _, _, e in self.matcher(doc[lo:i]))
+
+    def _shape_orgs(self, doc: Doc) -> list[Span]:
+        """Capitalised phrases headed by an organisation noun: "Ministry of Foreign Affairs"."""
+        spans = []
+        n = len(doc)
+        i = 0
+        while i < n:
+            if not _is_cap_word(doc[i].text):
+                i += 1
+                continue
+            j = i
+            while j < n and (_is_cap_word(doc[j].text) or (
+                    doc[j].text.lower() in _CONNECTORS and j + 1 < n and _is_cap_word(doc[j + 1].text)
+                    and j > i)):
+                j += 1
+            # trim trailing connectors
+            while j > i and doc[j - 1].text.lower() in _CONNECTORS:
+                j -= 1
+            words = [t.text for t in doc[i:j]]
+            heads = [k for k, w in enumerate(words) if w.lower() in self.head_nouns]
+            if heads and j - i >= 2 and not any(w.lower() in AGREEMENT_NOUNS for w in words):
+                s = i
+                # a leading "The" at a sentence start is not part of the name
+                while s < j and doc[s].text.lower() in STOP_WORDS:
+                    s += 1
+                if j - s >= 2:
+                    spans.append(Span(doc, s, j, label="SHAPEORG|"))
+            i = max(j, i + 1)
+        return spans
+
+    def _shape_org_mention(self, doc: Doc, span: Span) -> Mention | None:
+        words = span.text.split()
+        if words[0].lower() in {m for m in MONTHS} | set(WEEKDAYS):
+            return None
+        country = None
+        start = span.start
+        # "Kenyan Ministry of Health", "US Department of Justice": the country is a qualifier
+        for match_id, s, e in self.matcher(doc[span.start:span.end]):
+            label = self.nlp.vocab.strings[match_id]
+            kind, _, ref = label.partition("|")
+            if s == 0 and kind in ("COUNTRY", "DEMONYM") and e < len(span):
+                country = ref
+                start = span.start + e
+        name_span = doc[start:span.end]
+        if len(name_span) < 2 and country is None:
+            return None
+        name = name_span.text
+        head = next((w for w in name.split() if w.lower() in self.head_nouns), "")
+        return Mention(span.start_char, span.end_char, span.text, ORGANISATION,
+                       (self.countries[country].name + " " + name) if country else name,
+                       org_type=_org_type_for_head(head), country=country)
+
+    def _acronym_aliases(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        """'the Pacific Fisheries Agency (PFA)': later bare 'PFA' mentions the same org."""
+        text = doc.text
+        extra: list[Mention] = []
+        for m in mentions:
+            if m.kind != ORGANISATION:
+                continue
+            am = re.match(r"\s*\(([A-Z][A-Za-z]{1,9})\)", text[m.end:m.end + 14])
+            if not am:
+                continue
+            acronym = am.group(1)
+            for x in re.finditer(rf"\b{re.escape(acronym)}\b", text):
+                if x.start() == m.end + am.start(1):
+                    continue
+                if any(o.start <= x.start() < o.end for o in mentions):
+                    continue
+                extra.append(Mention(x.start(), x.end(), acronym, ORGANISATION, m.ref,
+                                     org_type=m.org_type, group_of_states=m.group_of_states,
+                                     country=m.country))
+        return extra
+
+    def _places(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        """Cities after 'in'/'at' and in a dateline ("BRUSSELS (AFP) -")."""
+        text = doc.text
+        out: list[Mention] = []
+        taken = [(m.start, m.end) for m in mentions]
+        rx = re.compile(r"(?:\b(?:in|at|near|outside)\s+(?:the\s+(?:[A-Za-z]+\s+)?(?:capital|city|town|port)(?:\s+of)?,?\s+)?)"
+                        r"((?:[A-Z][\w'’.-]*)(?:\s+[A-Z][\w'’.-]*){0,2})"
+                        r"|^((?:[A-Z]{3,})(?:\s+[A-Z]{3,}){0,2})(?=,|\s+\()", re.M)
+        for m in rx.finditer(text):
+            g = 1 if m.group(1) else 2
+            cand_start, cand = m.start(g), m.group(g)
+            words = cand.split()
+            for k in range(len(words), 0, -1):  # longest known place prefix
+                name = " ".join(words[:k]).rstrip(".,")
+                s, e = cand_start, cand_start + len(name)
+                if any(s < te and ts < e for ts, te in taken):
+                    break
+                if name.isupper() and len(name) > 3:
+                    name = name.title()
+                entry = gazetteer.find_place(name)
+                if entry is not None:
+                    out.append(Mention(s, e, text[s:e], PLACE, entry.name,
+                                       country=self._iso3(entry.country_iso2),
+                                       geonames_id=entry.geonames_id))
+                    taken.append((s, e))
+                    break
+        return out
+
+    def _iso3(self, iso2: str | None) -> str | None:
+        if not iso2:
+            return None
+        return next((c.iso3 for c in self.countries.values() if c.iso2 == iso2), None)
+
+
+def _is_cap_word(word: str) -> bool:
+    return bool(word) and word[0].isupper() and any(ch.isalpha() for ch in word)
+
+
+def _org_type_for_head(head: str) -> str:
+    head = head.lower()
+    table = {"ministry": "ministry", "department": "ministry", "agency": "agency", "police": "police",
+             "court": "court", "bank": "bank", "fund": "fund", "parliament": "parliament",
+             "assembly": "parliament", "council": "council", "commission": "commission"}
+    return table.get(head, "organisation")

@@ -1,0 +1,259 @@
+"""Persons and the posts they hold.
+
+Shapes recognised inside a sentence (R = a role phrase from the titles gazetteer, extended by
+portfolio words; A = a country, demonym or organisation; N = a run of capitalised name words):
+
+- ``[the] [A['s]] R N``            "US Attorney General Eric Holder", "Brazilian President Ana Souza"
+- ``[A['s]] R, N,``                "Kenya's foreign minister, Ruth Wanjiru,"
+- ``N, [the] [A['s]] R [of|for|at A]``  "Ruth Wanjiru, Kenya's foreign minister", "Li Wei, head of the WHO"
+- ``Mr|Ms|Dr ... N``               honorifics (which also tell gender)
+- ``N said|told|added`` / ``said N`` / ``according to N``  a speaker not introduced by a role.
+
+Surname-only mentions later in the article resolve to the person introduced earlier.
+"""
+
+from __future__ import annotations
+
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from kg.extract import gazetteer
+from kg.extract.context import ArticleContext, PersonMention
+from kg.extract.facts import Post
+from kg.extract.lexicon import MONTHS, SPEECH_VERBS, STOP_WORDS, WEEKDAYS
+from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
+
+_PARTICLES = frozenset("de da van von der den al el bin ibn bint ben la le du dos di del ter".split())
+_NOT_NAMES = frozenset(
+    """The A An This That These Those It Its He She They We I You His Her Their Our But And Or
+    In On At For With From By As If When While After Before Since Under Over Along According
+    Also Both Earlier Later Last Next Meanwhile However Yet Still Despite Mr Mrs Ms Dr Prof Sir
+    Dame Sheikh Minister President Premier King Queen Prince Princess Senator Judge General""".split()
+) | {m.capitalize() for m in MONTHS} | {w.capitalize() for w in WEEKDAYS}
+
+
+class PeopleFinder:
+    """Role-phrase matcher built once; ``find`` runs on one article context."""
+
+    def __init__(self, nlp) -> None:  # nlp: spacy Language
+        self.titles = sorted({t.lower() for t in gazetteer.role_titles()}, key=len, reverse=True)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.matcher.add("ROLE", [nlp.make_doc(t) for t in self.titles])
+        self.modifiers = {w.lower() for w in gazetteer.role_modifiers()}
+        self.portfolio = {w.lower() for p in gazetteer.portfolio_words() for w in p.split()}
+        self.role_words = {w for t in self.titles for w in t.replace("-", " ").split()}
+        self.honorifics = {h.rstrip(".").lower(): h for h in gazetteer.honorifics()}
+
+    # -- public -----------------------------------------------------------------------------
+    def find(self, ctx: ArticleContext) -> list[Post]:
+        """Register persons in ``ctx.registry``, fill ``ctx.person_mentions``, return posts."""
+        doc = ctx.doc
+        ent_at = _entity_index(doc, ctx.mentions)
+        roles = self._role_spans(doc)
+        posts: list[Post] = []
+        seen_posts: set[tuple[str, str, str | None]] = set()
+        covered: set[int] = set()  # token indices already used by a person name
+
+        def add_person(name_span: Span, role: Span | None, affiliation: Mention | None,
+                       gender: str | None = None) -> None:
+            ev = ctx.evidence(name_span.start_char, name_span.end_char)
+            key = ctx.registry.person(name_span.text, ev, gender)
+            ctx.person_mentions.append(PersonMention(name_span.start_char, name_span.end_char, key))
+            covered.update(range(name_span.start, name_span.end))
+            if role is None:
+                return
+            aff_key = ctx.registry.from_mention(affiliation, ev) if affiliation else None
+            if affiliation is not None:
+                ctx.affiliation_starts.add(affiliation.start)
+            role_text = _role_text(role)
+            ctx.role_words.setdefault(key, set()).update(role_text.replace("-", " ").split())
+            sig = (key, role_text, aff_key)
+            if sig not in seen_posts:
+                seen_posts.add(sig)
+                posts.append(Post(person=key, role=role_text, affiliation=aff_key, evidence=ev))
+
+        for role in roles:
+            # R N : "Attorney General Eric Holder"
+            n_end = self._name_run(doc, role.end, ent_at)
+            if n_end > role.end and (n_end - role.end >= 2 or self._single_name_ok(doc, role.end)):
+                add_person(doc[role.end:n_end], role,
+                           self._affiliation_before(doc, role, ent_at) or self._affiliation_after(doc, role.end, n_end, ent_at))
+                continue
+            # R, N, : "Kenya's foreign minister, Ruth Wanjiru,"
+            if role.end < len(doc) and doc[role.end].text == ",":
+                n_end = self._name_run(doc, role.end + 1, ent_at)
+                if n_end - (role.end + 1) >= 2 and (n_end >= len(doc) or doc[n_end].text in {",", ".", "said", "told", "and", ";", ")"}):
+                    add_person(doc[role.end + 1:n_end], role, self._affiliation_before(doc, role, ent_at))
+                    continue
+            # N, [the] [A['s]] R : "Ruth Wanjiru, Kenya's foreign minister"
+            left = self._left_of_role(doc, role, ent_at)
+            if left is not None:
+                comma = left
+                n_start = self._name_run_backwards(doc, comma, ent_at)
+                if comma - n_start >= 2:
+                    aff = self._affiliation_before(doc, role, ent_at) or self._affiliation_after(doc, role.end, role.end, ent_at)
+                    add_person(doc[n_start:comma], role, aff)
+
+        # honorifics: "Mr Wanjiru", "Ms Ana Souza"
+        for i, tok in enumerate(doc):
+            h = tok.text.rstrip(".").lower()
+            if h in self.honorifics and tok.text[0].isupper():
+                start = i + 1 + (1 if i + 1 < len(doc) and doc[i + 1].text == "." else 0)
+                end = self._name_run(doc, start, ent_at, allow_title_words=True)
+                if end > start and not covered.intersection(range(start, end)):
+                    add_person(doc[start:end], None, None, gazetteer.honorific_gender(tok.text))
+
+        # speakers: "Ana Souza said", "said Ana Souza", "according to Ana Souza"
+        for i, tok in enumerate(doc):
+            if tok.lower_ not in SPEECH_VERBS and tok.lower_ != "according":
+                continue
+            after = i + 2 if tok.lower_ == "according" and i + 1 < len(doc) and doc[i + 1].lower_ == "to" else i + 1
+            end = self._name_run(doc, after, ent_at)
+            if end - after >= 2 and not covered.intersection(range(after, end)):
+                add_person(doc[after:end], None, None)
+            if tok.lower_ != "according":
+                start = self._name_run_backwards(doc, i, ent_at)
+                if i - start >= 2 and not covered.intersection(range(start, i)):
+                    add_person(doc[start:i], None, None)
+
+        # surname-only and short mentions of known persons
+        for i, tok in enumerate(doc):
+            if i in covered or not _is_name_word(tok.text) or tok.text in _NOT_NAMES or i in ent_at:
+                continue
+            key = ctx.registry.find_person(tok.text) if len(tok.text) > 1 else None
+            if key is not None:
+                end = self._name_run(doc, i, ent_at)
+                span = doc[i:max(end, i + 1)]
+                full = ctx.registry.find_person(span.text)
+                if full == key:
+                    ctx.person_mentions.append(PersonMention(span.start_char, span.end_char, key))
+                    ctx.registry.person(span.text, ctx.evidence(span.start_char, span.end_char))
+                    covered.update(range(span.start, span.end))
+        ctx.person_mentions.sort(key=lambda p: p.start)
+        return posts
+
+    # -- role phrases -----------------------------------------------------------------------
+    def _role_spans(self, doc: Doc) -> list[Span]:
+        spans = []
+        for _, s, e in self.matcher(doc):
+            # extend left over modifiers/portfolio words: "home affairs commissioner"
+            while s > 0 and (doc[s - 1].lower_ in self.modifiers or doc[s - 1].lower_ in self.portfolio) \
+                    and doc[s - 1].lower_ not in STOP_WORDS:
+                s -= 1
+            # extend right: "Commissioner for Home Affairs", "Minister of State for Trade"
+            j = e
+            if j + 1 < len(doc) and doc[j].lower_ in {"for", "of"} and doc[j + 1].lower_ in self.portfolio:
+                j += 1
+                while j < len(doc) and (doc[j].lower_ in self.portfolio or doc[j].lower_ == "and"):
+                    j += 1
+                while doc[j - 1].lower_ == "and":
+                    j -= 1
+                e = j
+            spans.append(Span(doc, s, e, label="ROLE"))
+        # keep the longest, non-overlapping
+        spans.sort(key=lambda sp: (sp.start, -(sp.end - sp.start)))
+        out: list[Span] = []
+        for sp in spans:
+            if out and sp.start < out[-1].end:
+                continue
+            out.append(sp)
+        return out
+
+    def _single_name_ok(self, doc: Doc, i: int) -> bool:
+        """'President Ruto said': one capitalised word after a role is a surname."""
+        tok = doc[i]
+        return _is_name_word(tok.text) and tok.text not in _NOT_NAMES and tok.lower_ not in self.role_words
+
+    def _name_run(self, doc: Doc, i: int, ent_at: dict[int, Mention], allow_title_words: bool = False) -> int:
+        """End (exclusive) of the run of name words starting at token ``i``."""
+        j = i
+        n = len(doc)
+        while j < n and j - i < 5:
+            t = doc[j].text
+            if _is_name_word(t) and t not in _NOT_NAMES and j not in ent_at and (
+                    allow_title_words or doc[j].lower_ not in self.role_words or j > i):
+                j += 1
+            elif t.lower() in _PARTICLES and j > i and j + 1 < n and _is_name_word(doc[j + 1].text):
+                j += 1
+            else:
+                break
+        while j > i and doc[j - 1].text.lower() in _PARTICLES:
+            j -= 1
+        return j
+
+    def _name_run_backwards(self, doc: Doc, end: int, ent_at: dict[int, Mention]) -> int:
+        """Start of the run of name words ending just before token ``end``."""
+        i = end
+        while i > 0 and end - i < 4:
+            t = doc[i - 1].text
+            if _is_name_word(t) and t not in _NOT_NAMES and (i - 1) not in ent_at \
+                    and doc[i - 1].lower_ not in self.role_words:
+                i -= 1
+            elif t.lower() in _PARTICLES and i - 2 >= 0 and _is_name_word(doc[i - 2].text) and i < end:
+                i -= 1
+            else:
+                break
+        return i
+
+    def _left_of_role(self, doc: Doc, role: Span, ent_at: dict[int, Mention]) -> int | None:
+        """For 'N, [the] [A['s]] R', the index of the comma after N, else None."""
+        i = role.start - 1
+        if i >= 0 and doc[i].text in {"'s", "’s"}:
+            i -= 1
+        while i >= 0 and i in ent_at:
+            i -= 1
+        if i >= 0 and doc[i].lower_ in {"the", "a", "an"}:
+            i -= 1
+        if i >= 0 and doc[i].text == ",":
+            return i
+        return None
+
+    def _affiliation_before(self, doc: Doc, role: Span, ent_at: dict[int, Mention]) -> Mention | None:
+        i = role.start - 1
+        if i >= 0 and doc[i].text in {"'s", "’s", "'"}:
+            i -= 1
+        m = ent_at.get(i)
+        if m is not None and m.kind in (COUNTRY, DEMONYM, ORGANISATION):
+            return m
+        return None
+
+    def _affiliation_after(self, doc: Doc, i: int, skip_to: int, ent_at: dict[int, Mention]) -> Mention | None:
+        """'R of|for|at [the] A' (used when the role is not preceded by its affiliation)."""
+        j = i
+        if j < len(doc) and doc[j].lower_ in {"of", "for", "at", "to"}:
+            j += 1
+            if j < len(doc) and doc[j].lower_ == "the":
+                j += 1
+            m = ent_at.get(j)
+            if m is not None and m.kind in (COUNTRY, ORGANISATION):
+                return m
+        return None
+
+
+def _entity_index(doc: Doc, mentions: list[Mention]) -> dict[int, Mention]:
+    """Token index → the country/demonym/organisation mention covering it."""
+    out: dict[int, Mention] = {}
+    for m in mentions:
+        if m.kind not in (COUNTRY, DEMONYM, ORGANISATION):
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is not None:
+            for t in range(span.start, span.end):
+                out[t] = m
+    return out
+
+
+def _is_name_word(text: str) -> bool:
+    if not text or not text[0].isupper():
+        return False
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    if len(text) > 3 and text.isupper():
+        return False  # an acronym or a shouted headline word, not a name
+    return all(c.isalpha() or c in "-'’." for c in text)
+
+
+def _role_text(role: Span) -> str:
+    words = [t.lower_ for t in role if t.lower_ not in {"the", "former"}]
+    return " ".join(words)

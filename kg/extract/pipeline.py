@@ -1,0 +1,58 @@
+"""The extraction pipeline: Article → ArticleFacts, offline and deterministic.
+
+A blank spaCy English tokenizer with gazetteer phrase matchers and rule steps, run in this
+order: sentences → mentions → persons and posts → quotations → agreements → memberships →
+commitments → events → figures. Build one ``Extractor`` and reuse it for many articles.
+"""
+
+from __future__ import annotations
+
+from kg.extract.agreements import commitments, find_agreement_mentions, memberships, resolve_agreements, _only_persons_between
+from kg.extract.context import ArticleContext
+from kg.extract.events import find_events
+from kg.extract.facts import ArticleFacts, Evidence
+from kg.extract.figures import find_figures
+from kg.extract.mentions import COUNTRY, ORGANISATION, MentionFinder, make_nlp
+from kg.extract.people import PeopleFinder
+from kg.extract.quotes import find_quotes, quote_spans
+from kg.extract.sentences import split_sentences
+from kg.reading.article import Article
+
+
+class Extractor:
+    """Holds the tokenizer and matchers (built once, ~1 s); ``extract`` is then cheap."""
+
+    def __init__(self) -> None:
+        self.nlp = make_nlp()
+        self.mention_finder = MentionFinder(self.nlp)
+        self.people = PeopleFinder(self.nlp)
+
+    def extract(self, article: Article) -> ArticleFacts:
+        """All facts of one article, each with the sentence it came from."""
+        text = article.text
+        doc = self.nlp.make_doc(text)
+        sentences = split_sentences(text)
+        ctx = ArticleContext(article, doc, sentences, self.mention_finder.find(doc))
+        facts = ArticleFacts(article=article)
+        if not sentences:
+            return facts
+        for m in ctx.mentions:  # every country and organisation named in the text is an actor
+            if m.kind in (COUNTRY, ORGANISATION):
+                ctx.registry.from_mention(m, ctx.evidence(m.start, m.end))
+        facts.posts = self.people.find(ctx)
+        facts.quotes = find_quotes(ctx)
+        qspans = [(q.start, q.end) for q in quote_spans(text)]
+        mentions = find_agreement_mentions(ctx, qspans)
+        by_mention = resolve_agreements(ctx, mentions)
+        agreements = list(dict.fromkeys(a for a in by_mention.values()))
+        facts.agreements = [a.fact for a in agreements]
+        facts.memberships = memberships(ctx, mentions, by_mention, qspans, ctx.affiliation_starts)
+        facts.commitments = commitments(ctx, mentions, by_mention, qspans)
+        person_agreements = [(m.start, m.end) for k, m in enumerate(mentions)
+                             if k not in by_mention and m.head in {"agreement", "deal", "pact"}
+                             and _only_persons_between(ctx, m)]
+        facts.events = find_events(ctx, facts.agreements, facts.memberships, person_agreements)
+        facts.figures = find_figures(ctx)
+        facts.actors = ctx.registry.actors
+        facts.sentences = [Evidence(s.start, s.end, s.text) for s in sentences]
+        return facts

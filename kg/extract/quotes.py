@@ -1,0 +1,197 @@
+"""Direct quotations and their speakers.
+
+Quotation marks are paired per paragraph (straight and curly); a paragraph that opens a quote
+and never closes it continues the quote (the news convention for multi-paragraph quotes).
+A quotation counts when it has an attribution — before it (``X said: "..."``, ``X said the
+plan "will ..."``), after it (``"...," she said``, ``"...," said X``, ``"...", X told
+reporters``), between two halves of a split quote, or in the next sentence — or when it is a
+long stand-alone passage continuing the previous speaker. Short unattributed phrases in quotes
+are scare quotes and are not quotations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.extract.context import ArticleContext, PersonMention
+from kg.extract.facts import Quote
+from kg.extract.lexicon import PRONOUNS, SPEECH_VERBS
+from kg.extract.mentions import COUNTRY, ORGANISATION
+from kg.extract.sentences import paragraphs
+
+_OPEN = "\"“„«"
+_CLOSE = "\"”“»"
+_SPEECH = r"(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
+_AFTER_SPEAKER_VERB = re.compile(rf"^[\s,.!?;:—–-]*(?P<who>[^\".“”]{{1,80}}?)\s+{_SPEECH}\b", re.I)
+_AFTER_VERB_SPEAKER = re.compile(rf"^[\s,.!?;:—–-]*{_SPEECH}\s+(?P<who>[^\".“”,;]{{1,80}})", re.I)
+_BEFORE = re.compile(rf"(?P<who>[^\".“”;]{{1,100}}?)\s+(?:{_SPEECH}|according to)\b(?P<rest>[^\"“”]{{0,120}})$", re.I)
+_ACCORDING = re.compile(r"^[\s,]*according to\s+(?P<who>[^\".“”,;]{1,80})", re.I)
+
+
+@dataclass(frozen=True)
+class QuoteSpan:
+    """Offsets of the text inside a pair of quotation marks."""
+
+    start: int
+    end: int
+
+
+def quote_spans(text: str) -> list[QuoteSpan]:
+    """All quoted passages (inner offsets), paired within paragraphs."""
+    spans: list[QuoteSpan] = []
+    for p_start, p_end in paragraphs(text):
+        open_at: int | None = None
+        i = p_start
+        while i < p_end:
+            ch = text[i]
+            if open_at is None and ch in _OPEN:
+                # an opening mark starts a word: not an inch sign or closing mark
+                if ch != "\"" or i == p_start or not text[i - 1].isalnum() or text[i - 1] in " ([":
+                    open_at = i + 1
+            elif open_at is not None and ch in _CLOSE and (ch != "“" or text[i - 1] != " "):
+                if i > open_at:
+                    spans.append(QuoteSpan(open_at, i))
+                open_at = None
+            i += 1
+        if open_at is not None and p_end > open_at:
+            spans.append(QuoteSpan(open_at, p_end))
+    return spans
+
+
+def find_quotes(ctx: ArticleContext) -> list[Quote]:
+    """Quotations with speakers (Actor keys), in text order."""
+    text = ctx.text
+    spans = quote_spans(text)
+    quotes: list[Quote] = []
+    last_speaker: str | None = None
+    for n, q in enumerate(spans):
+        inner = text[q.start:q.end]
+        para = _paragraph_bounds(text, q.start)
+        before = text[max(para[0], spans[n - 1].end + 1 if n and spans[n - 1].end >= para[0] else para[0]):max(para[0], q.start - 1)]
+        nxt = spans[n + 1].start - 1 if n + 1 < len(spans) and spans[n + 1].start < para[1] else para[1]
+        after = text[min(q.end + 1, para[1]):max(min(q.end + 1, para[1]), nxt)]
+        after_offset = q.end + 1
+        speaker: str | None = None
+        # attribution after: '," she said' / '," said Malmstroem' / ', X told reporters'
+        m = _ACCORDING.match(after) or _AFTER_VERB_SPEAKER.match(after)
+        if m and not _looks_like_clause(m.group("who")):
+            speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker)
+        if speaker is None:
+            m = _AFTER_SPEAKER_VERB.match(after)
+            if m and len(m.group("who").split()) <= 8:
+                speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker)
+        # attribution before: 'X said: "' / 'X said the plan "will ...'
+        if speaker is None and before.strip():
+            sent_start = ctx.sentences[ctx.sentence_index(q.start)].start
+            clause = text[max(sent_start, q.start - 1 - len(before)):q.start - 1]
+            m = _BEFORE.search(clause)
+            if m:
+                who = m.group("who").strip()
+                who = re.split(r"[,;]\s+", who)[-1]
+                speaker = _resolve(ctx, who, q.start - 1 - len(clause) + m.start("who"), last_speaker)
+        words = len(inner.split())
+        if speaker is None:
+            # attribution in the next sentence: '"...". The minister said this ...' / 'She added.'
+            s_idx = ctx.sentence_index(max(q.start, q.end - 1))
+            if s_idx + 1 < len(ctx.sentences) and words >= 4:
+                nxt_s = ctx.sentences[s_idx + 1]
+                if nxt_s.start >= q.end:
+                    m = re.match(rf"(?P<who>[^\".“”,;]{{1,60}}?)\s+{_SPEECH}\b", nxt_s.text, re.I)
+                    if m and not _quote_inside(spans, nxt_s.start, nxt_s.end):
+                        speaker = _resolve(ctx, m.group("who"), nxt_s.start + m.start("who"), last_speaker)
+        if speaker is None and words >= 8 and quotes and _continues_previous(text, spans, n, quotes):
+            speaker = quotes[-1].speaker
+        if speaker is None and (words < 8 or not re.search(r"\b(?:we|our|us|i|my|me)\b", inner, re.I)):
+            continue  # a scare quote or a title, not a quotation
+        clean = inner.strip().rstrip(",").strip()
+        if not clean:
+            continue
+        ev = ctx.evidence(q.start - 1, min(len(text), q.end + 1 + len(after)))
+        quotes.append(Quote(text=clean, speaker=speaker, start=q.start, end=q.start + len(inner.rstrip().rstrip(",").rstrip()),
+                            evidence=ev))
+        if speaker is not None:
+            last_speaker = speaker
+    return quotes
+
+
+def _resolve(ctx: ArticleContext, who: str, offset: int, last_speaker: str | None) -> str | None:
+    """The actor key a speaker phrase refers to: a person (by name, surname, pronoun or role),
+    or a country or organisation ("the ministry said")."""
+    who_stripped = who.strip()
+    low = who_stripped.lower()
+    if low in PRONOUNS:
+        return _pronoun(ctx, PRONOUNS[low], offset, last_speaker)
+    persons = [p for p in ctx.person_mentions if offset <= p.start < offset + len(who_stripped) + 1]
+    if persons:
+        return persons[-1].key
+    key = ctx.registry.find_person(who_stripped)
+    if key is not None:
+        return key
+    # a role description: "the commissioner", "Kenya's foreign minister"
+    for pk in reversed(_persons_before(ctx, offset)):
+        if any(w in low.split() for w in _role_words(ctx, pk)):
+            return pk
+    orgs = ctx.mentions_in(offset, offset + len(who_stripped) + 1, (ORGANISATION, COUNTRY))
+    if orgs:
+        return ctx.registry.from_mention(orgs[-1], ctx.evidence(offset))
+    return None
+
+
+def _pronoun(ctx: ArticleContext, gender: str | None, offset: int, last_speaker: str | None) -> str | None:
+    candidates = _persons_before(ctx, offset)
+    if last_speaker is not None and _compatible(ctx, last_speaker, gender):
+        key = last_speaker
+    else:
+        key = next((k for k in reversed(candidates) if _compatible(ctx, k, gender)), None)
+    if key is not None and gender and key not in ctx.registry.gender:
+        ctx.registry.gender[key] = gender
+    return key
+
+
+def _compatible(ctx: ArticleContext, key: str, gender: str | None) -> bool:
+    known = ctx.registry.gender.get(key)
+    return gender is None or known is None or known == gender
+
+
+def _persons_before(ctx: ArticleContext, offset: int) -> list[str]:
+    seen: list[str] = []
+    for p in ctx.person_mentions:
+        if p.start >= offset:
+            break
+        if p.key in seen:
+            seen.remove(p.key)
+        seen.append(p.key)
+    return seen
+
+
+def _role_words(ctx: ArticleContext, person_key: str) -> set[str]:
+    return ctx.role_words.get(person_key, set())
+
+
+def _looks_like_clause(who: str) -> bool:
+    return len(who.split()) > 6
+
+
+def _quote_inside(spans: list[QuoteSpan], start: int, end: int) -> bool:
+    return any(start <= q.start < end for q in spans)
+
+
+def _continues_previous(text: str, spans: list[QuoteSpan], n: int, quotes: list[Quote]) -> bool:
+    """A quotation opening its own paragraph right after a paragraph with a quotation."""
+    q = spans[n]
+    para_start = _paragraph_bounds(text, q.start)[0]
+    if text[para_start:q.start - 1].strip():
+        return False
+    prev = quotes[-1]
+    gap = text[prev.end:para_start]
+    return gap.count("\n\n") <= 1 and len(gap) < 200
+
+
+def _paragraph_bounds(text: str, offset: int) -> tuple[int, int]:
+    start = text.rfind("\n\n", 0, offset)
+    end = text.find("\n\n", offset)
+    return (0 if start < 0 else start + 2, len(text) if end < 0 else end)
+
+
+__all__ = ["QuoteSpan", "quote_spans", "find_quotes", "PersonMention"]

@@ -1,0 +1,138 @@
+"""The one table of file and result formats kg reads and writes.
+
+Every part of kg that names a format (the CLI's ``-f/--format``, the exporter, the query
+result writer, the HTTP endpoint) looks it up here: its short name and aliases, file
+extensions, media type, the name rdflib's plugins know it by, and its kind:
+
+* ``"graph"``: an RDF syntax for triples only (named graphs are merged on export);
+* ``"dataset"``: an RDF syntax that keeps named graphs (N-Quads, TriG, JSON-LD);
+* ``"results"``: a way to write the rows of a SPARQL SELECT (or an ASK verdict).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from kg.errors import UsageError
+
+FormatKind = Literal["graph", "dataset", "results"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One format: ``name`` is the canonical short name, ``aliases`` other accepted names."""
+
+    name: str
+    extensions: tuple[str, ...]
+    media_type: str
+    rdflib_name: str
+    kind: FormatKind
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def is_rdf(self) -> bool:
+        """True for RDF syntaxes (graph or dataset), False for SELECT result formats."""
+        return self.kind != "results"
+
+    @property
+    def keeps_graphs(self) -> bool:
+        """True when the syntax can carry named graphs."""
+        return self.kind == "dataset"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The canonical name followed by the aliases."""
+        return (self.name, *self.aliases)
+
+
+RDF_FORMATS: tuple[Format, ...] = (
+    Format("turtle", (".ttl",), "text/turtle", "turtle", "graph", ("ttl",)),
+    Format("ntriples", (".nt",), "application/n-triples", "nt", "graph", ("nt", "n-triples")),
+    Format("nquads", (".nq",), "application/n-quads", "nquads", "dataset", ("nq", "n-quads")),
+    Format("trig", (".trig",), "application/trig", "trig", "dataset"),
+    Format("jsonld", (".jsonld",), "application/ld+json", "json-ld", "dataset", ("json-ld",)),
+    Format(
+        "rdfxml",
+        (".rdf", ".owl", ".xml"),
+        "application/rdf+xml",
+        "xml",
+        "graph",
+        ("xml", "rdf/xml", "rdf-xml"),
+    ),
+)
+"""RDF syntaxes, in the order they are listed to users."""
+
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("table", (".txt",), "text/plain", "txt", "results"),
+    Format("csv", (".csv",), "text/csv", "csv", "results"),
+    Format("tsv", (".tsv",), "text/tab-separated-values", "tsv", "results"),
+    Format("json", (".srj", ".json"), "application/sparql-results+json", "json", "results"),
+    Format("xml", (".srx", ".xml"), "application/sparql-results+xml", "xml", "results"),
+)
+"""SPARQL SELECT result formats, in the order they are listed to users."""
+
+
+def _normalise(name: str) -> str:
+    """Lower-case, trimmed, without media type parameters (``; charset=utf-8``)."""
+    return name.split(";", 1)[0].strip().lower()
+
+
+def _lookup(table: tuple[Format, ...], name: str) -> Format | None:
+    key = _normalise(name)
+    for fmt in table:
+        if key in fmt.names or key == fmt.media_type:
+            return fmt
+    return None
+
+
+def _accepted(table: tuple[Format, ...]) -> str:
+    return ", ".join(fmt.name for fmt in table)
+
+
+def rdf_format(name: str | None, path: str | Path | None = None) -> Format:
+    """The RDF format named by ``name`` (short name, alias or media type).
+
+    When ``name`` is None the format is guessed from the extension of ``path``; with no
+    path either (or ``-``, stdout) it is Turtle. Raises ``UsageError`` listing the accepted names when neither gives a known format.
+    """
+    if name is not None:
+        fmt = _lookup(RDF_FORMATS, name)
+        if fmt is None:
+            raise UsageError(
+                f"unknown RDF format {name!r}; use one of: {_accepted(RDF_FORMATS)} "
+                "(or a media type such as text/turtle)"
+            )
+        return fmt
+    if path is None or str(path) == "-":
+        return RDF_FORMATS[0]  # nothing to guess from (stdout): Turtle
+    suffix = Path(path).suffix.lower()
+    for fmt in RDF_FORMATS:
+        if suffix in fmt.extensions:
+            return fmt
+    raise UsageError(
+        f"cannot guess the RDF format of {str(path)!r} from its extension; "
+        f"use -f/--format with one of: {_accepted(RDF_FORMATS)}"
+    )
+
+
+def result_format(name: str) -> Format:
+    """The SELECT result format named by ``name`` (short name or media type).
+
+    Raises ``UsageError`` listing the accepted names when it is unknown.
+    """
+    fmt = _lookup(RESULT_FORMATS, name)
+    if fmt is None:
+        raise UsageError(f"unknown result format {name!r}; use one of: {_accepted(RESULT_FORMATS)}")
+    return fmt
+
+
+def format_names(kind: str | None = None) -> list[str]:
+    """Canonical names of the formats of one kind ("rdf", "graph", "dataset", "results"), or all."""
+    table = RDF_FORMATS + RESULT_FORMATS
+    if kind == "rdf":
+        return [fmt.name for fmt in RDF_FORMATS]
+    if kind is None:
+        return list(dict.fromkeys(fmt.name for fmt in table))
+    return [fmt.name for fmt in table if fmt.kind == kind]

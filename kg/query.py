@@ -1,0 +1,551 @@
+"""Named SPARQL queries: finding them, binding parameters safely, running and printing them.
+
+The questions kg can answer live in ``queries/*.rq``, one per file, each opening with a
+comment block that says what it answers and which columns it returns. This module
+
+* lists and loads them (``named_queries``, ``load_query``, ``query_header``);
+* binds ``name=value`` parameters to query variables without ever pasting user text into
+  SPARQL: each value becomes an RDF term, written by the RDF engine's own escaping, inside a
+  ``VALUES`` block placed at the start of the query's WHERE clause (``bind_params``);
+* runs a query against a :class:`kg.store.Store` (``run_query`` → :class:`QueryResult`);
+* writes results as an aligned table, CSV, TSV, SPARQL results JSON or XML, or, for
+  CONSTRUCT/DESCRIBE, as RDF (``format_result``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal as TypingLiteral
+from typing import TextIO
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from kg.errors import QueryError, UsageError
+from kg.formats import RESULT_FORMATS, rdf_format, result_format
+from kg.store import Store, Term, check_syntax, to_engine
+
+__all__ = [
+    "QueryResult",
+    "QueryText",
+    "bind_params",
+    "format_result",
+    "load_query",
+    "named_queries",
+    "param_term",
+    "query_header",
+    "query_variables",
+    "run_query",
+]
+
+QUERY_SUFFIX = ".rq"
+_XSD_STRING = str(XSD.string)
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """A SPARQL query and where it came from (``name`` is used in messages)."""
+
+    name: str
+    text: str
+    source: str
+
+
+@dataclass
+class QueryResult:
+    """The answer to a query.
+
+    ``kind`` is "select" (``vars`` and ``rows``; None in a row is an unbound variable),
+    "ask" (``boolean``) or "graph" (CONSTRUCT/DESCRIBE: ``graph``).
+    """
+
+    kind: TypingLiteral["select", "ask", "graph"]
+    vars: list[str] = field(default_factory=list)
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    def __len__(self) -> int:
+        if self.kind == "graph" and self.graph is not None:
+            return len(self.graph)
+        if self.kind == "ask":
+            return 1
+        return len(self.rows)
+
+
+# --- finding and loading queries ---------------------------------------------------------
+
+
+def _default_queries_dir() -> Path:
+    from kg.resources import resource_path  # deferred: resolved only when asked
+
+    return resource_path("queries")
+
+
+def named_queries(queries_dir: str | Path | None = None) -> dict[str, Path]:
+    """The named queries, name (file stem) → path, sorted by name."""
+    directory = Path(queries_dir) if queries_dir is not None else _default_queries_dir()
+    if not directory.is_dir():
+        return {}
+    files = sorted(p for p in directory.iterdir() if p.suffix == QUERY_SUFFIX and p.is_file())
+    return {path.stem: path for path in files}
+
+
+def _read(path: Path, name: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QueryError(f"no such query file: {path}") from None
+    except UnicodeDecodeError:
+        raise QueryError(f"query {name}: {path} is not UTF-8 text") from None
+    except OSError as error:
+        raise QueryError(f"cannot read query file {path}: {error.strerror or error}") from None
+
+
+def load_query(
+    name_or_path: str,
+    stdin: TextIO | None = None,
+    *,
+    queries_dir: str | Path | None = None,
+) -> QueryText:
+    """Load a query given by name, by a path to a file (``*.rq`` or containing ``/``), or ``-`` (stdin).
+
+    An unknown name raises ``QueryError`` listing the known names.
+    """
+    if name_or_path == "-":
+        stream = stdin if stdin is not None else sys.stdin
+        text = stream.read()
+        if not text.strip():
+            raise QueryError("the query read from stdin is empty")
+        return QueryText("<stdin>", text, "<stdin>")
+    looks_like_path = name_or_path.endswith(QUERY_SUFFIX) or "/" in name_or_path or "\\" in name_or_path
+    if looks_like_path:
+        path = Path(name_or_path)
+        return QueryText(path.stem, _read(path, path.stem), str(path))
+    known = named_queries(queries_dir)
+    if name_or_path not in known:
+        listing = ", ".join(known) if known else "(none installed)"
+        raise QueryError(
+            f"unknown query {name_or_path!r}; known queries: {listing} (or give a path to a .rq file)"
+        )
+    path = known[name_or_path]
+    return QueryText(name_or_path, _read(path, name_or_path), str(path))
+
+
+def query_header(text: str) -> str:
+    """The comment block that opens a query, without the ``#`` marks (for ``kg query --list``)."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            if lines:
+                break
+            continue
+        if not stripped.startswith("#"):
+            break
+        body = stripped[1:]
+        lines.append(body[1:] if body.startswith(" ") else body)
+    return "\n".join(lines).strip()
+
+
+# --- a small SPARQL lexer: enough to find variables and the WHERE clause -----------------
+
+_VARNAME = (
+    "[A-Za-z0-9_\u00b7\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u203f-\u2040\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+    "\U00010000-\U000effff]+"
+)
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'''(?:[^'\\]|\\.|'(?!''))*'''
+              |"(?:[^"\\\n\r]|\\.)*"
+              |'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$]"""
+    + _VARNAME
+    + r""")
+  | (?P<word>[A-Za-z_:][\w\-.:%]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Significant tokens (no whitespace or comments)."""
+    out = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind not in ("ws", "comment"):
+            out.append(_Token(kind, match.group(), match.start()))
+    return out
+
+
+def query_variables(text: str) -> list[str]:
+    """The names of the variables a query mentions, in order of first appearance."""
+    return list(dict.fromkeys(t.text[1:] for t in _tokens(text) if t.kind == "var"))
+
+
+def _matching_brace(tokens: Sequence[_Token], open_index: int) -> int:
+    depth = 0
+    for index in range(open_index, len(tokens)):
+        if tokens[index].text == "{":
+            depth += 1
+        elif tokens[index].text == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise QueryError("unbalanced braces")
+
+
+def _where_clause(tokens: Sequence[_Token]) -> tuple[int, int]:
+    """Indexes of the ``{`` and ``}`` tokens around the outermost WHERE pattern."""
+    forms = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+    start = next((i for i, t in enumerate(tokens) if t.kind == "word" and t.text.upper() in forms), None)
+    if start is None:
+        raise QueryError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
+    index = start + 1
+    if tokens[start].text.upper() == "CONSTRUCT":
+        if index < len(tokens) and tokens[index].text == "{":
+            index = _matching_brace(tokens, index) + 1
+        else:
+            raise QueryError(
+                "parameters need the long form CONSTRUCT { template } WHERE { pattern }, "
+                "not CONSTRUCT WHERE { … }"
+            )
+    parens = 0
+    for i in range(index, len(tokens)):
+        text = tokens[i].text
+        if text == "(":
+            parens += 1
+        elif text == ")":
+            parens -= 1
+        elif text == "{" and parens == 0:
+            return i, _matching_brace(tokens, i)
+    raise QueryError("the query has no WHERE clause to bind parameters in")
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+_IRI_LIKE = re.compile(r"^https?://", re.IGNORECASE)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
+_QUOTED = re.compile(r'^"(?P<value>.*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^<(?P<datatype>[^<>]*)>)?$', re.DOTALL)
+
+
+def param_term(value: str) -> URIRef | Literal:
+    """The RDF term a parameter value stands for.
+
+    ``<iri>`` or a value starting with ``http://``/``https://`` → IRI; ``"text"`` (optionally
+    ``"text"@lang`` or ``"text"^^<datatype>``) → that literal, taken verbatim; ``YYYY-MM-DD``
+    → xsd:date; ``12`` → xsd:integer; ``1.5`` → xsd:decimal; anything else → a plain string.
+    Raises ``QueryError`` for an invalid IRI.
+    """
+    term: URIRef | Literal
+    if value.startswith("<") and value.endswith(">") and len(value) >= 2:
+        term = URIRef(value[1:-1])
+    elif _IRI_LIKE.match(value):
+        term = URIRef(value)
+    else:
+        quoted = _QUOTED.match(value)
+        if quoted:
+            if quoted.group("lang"):
+                term = Literal(quoted.group("value"), lang=quoted.group("lang"))
+            elif quoted.group("datatype"):
+                datatype = URIRef(quoted.group("datatype"))
+                term = Literal(quoted.group("value"), datatype=datatype, normalize=False)
+            else:
+                term = Literal(quoted.group("value"))
+        elif _DATE.match(value):
+            term = Literal(value, datatype=XSD.date, normalize=False)
+        elif _INTEGER.match(value):
+            term = Literal(value, datatype=XSD.integer, normalize=False)
+        elif _DECIMAL.match(value):
+            term = Literal(value, datatype=XSD.decimal, normalize=False)
+        else:
+            term = Literal(value)
+    try:
+        to_engine(term)
+        if isinstance(term, Literal) and term.datatype is not None:
+            to_engine(URIRef(term.datatype))
+    except ValueError as error:
+        raise QueryError(
+            f"invalid IRI in parameter value {value!r}: {error} "
+            '(quote it, name="…", to pass it as text)'
+        ) from None
+    return term
+
+
+def bind_params(text: str, params: Mapping[str, str | Term]) -> str:
+    """The query with a ``VALUES`` block binding ``params`` at the start of its WHERE clause.
+
+    Values are converted to RDF terms (strings via :func:`param_term`) and written in
+    N-Triples syntax by the RDF engine, so no value can change the query's structure.
+    Raises ``QueryError`` for a parameter that is not a variable of the query.
+    """
+    if not params:
+        return text
+    tokens = _tokens(text)
+    known = list(dict.fromkeys(t.text[1:] for t in tokens if t.kind == "var"))
+    names: list[str] = []
+    terms: list[str] = []
+    for raw_name, value in params.items():
+        name = raw_name[1:] if raw_name[:1] in "?$" else raw_name
+        if name not in known:
+            listing = ", ".join(f"?{v}" for v in known) or "none"
+            raise QueryError(f"the query has no variable ?{name} (its variables: {listing})")
+        term = param_term(value) if isinstance(value, str) else value
+        try:
+            engine_term = to_engine(term)
+        except ValueError as error:
+            raise QueryError(f"invalid value for ?{name}: {error}") from None
+        names.append(f"?{name}")
+        terms.append(str(engine_term))
+    open_index, close_index = _where_clause(tokens)
+    values = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+    head_end = tokens[open_index].end
+    after_brace = tokens[open_index + 1] if open_index + 1 < len(tokens) else None
+    if after_brace is not None and after_brace.kind == "word" and after_brace.text.upper() == "SELECT":
+        # The WHERE clause is a bare sub-select: wrap it in a group to join it with VALUES.
+        close = tokens[close_index].start
+        return text[:head_end] + values + "{ " + text[head_end:close] + " } " + text[close:]
+    return text[:head_end] + values + text[head_end:]
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def run_query(
+    store: Store,
+    query: str | QueryText,
+    params: Mapping[str, str | Term] | None = None,
+    *,
+    prefixes: Mapping[str, str] | None = None,
+) -> QueryResult:
+    """Run a query (text or :class:`QueryText`) with parameters bound safely.
+
+    Raises ``QueryError`` naming the query, with the parser's message on one line.
+    """
+    name = query.name if isinstance(query, QueryText) else "query"
+    text = query.text if isinstance(query, QueryText) else query
+    try:
+        check_syntax(text, prefixes=prefixes)
+        bound = bind_params(text, params or {})
+    except QueryError as error:
+        raise QueryError(f"{name}: {error}") from None
+    try:
+        answer = store.query(bound, prefixes=prefixes)
+    except QueryError as error:
+        if bound is not text:
+            raise QueryError(f"{name}: cannot bind parameters: {error}") from None
+        raise QueryError(f"{name}: {error}") from None
+    if isinstance(answer, bool):
+        return QueryResult("ask", boolean=answer)
+    if isinstance(answer, Graph):
+        return QueryResult("graph", graph=answer)
+    variables, rows = answer
+    return QueryResult("select", vars=variables, rows=rows)
+
+
+# --- result formats ---------------------------------------------------------------------------
+
+
+def _lexical(term: Term | None) -> str:
+    """A term as plain text: IRIs as the IRI, literals as their lexical form, ``_:id`` for blanks."""
+    if term is None:
+        return ""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def _ntriples(term: Term | None) -> str:
+    """A term in N-Triples syntax, tabs and line breaks escaped (for TSV)."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = (
+        str(term)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    if term.language:
+        return f'"{text}"@{term.language}'
+    if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+        return f'"{text}"^^<{term.datatype}>'
+    return f'"{text}"'
+
+
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def _cell(term: Term | None) -> str:
+    text = _lexical(term)
+    if isinstance(term, Literal) and term.language:
+        text += f"@{term.language}"
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", " ")
+
+
+def _write_table(result: QueryResult, out: TextIO) -> None:
+    if result.kind == "ask":
+        out.write(f"{'true' if result.boolean else 'false'}\n")
+        return
+    header = list(result.vars)
+    cells = [[_cell(term) for term in row] for row in result.rows]
+    widths = [len(name) for name in header]
+    for row in cells:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row)]
+    if header:
+        out.write("  ".join(name.ljust(width) for name, width in zip(header, widths)).rstrip() + "\n")
+        out.write("  ".join("-" * width for width in widths) + "\n")
+        for row in cells:
+            out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n")
+    count = len(result.rows)
+    out.write(f"({count} row{'' if count == 1 else 's'})\n")
+
+
+def _write_csv(result: QueryResult, out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\r\n")
+    if result.kind == "ask":
+        writer.writerow(["true" if result.boolean else "false"])
+        return
+    writer.writerow(result.vars)
+    for row in result.rows:
+        writer.writerow([_lexical(term) for term in row])
+
+
+def _write_tsv(result: QueryResult, out: TextIO) -> None:
+    if result.kind == "ask":
+        out.write(f"{'true' if result.boolean else 'false'}\n")
+        return
+    out.write("\t".join(f"?{name}" for name in result.vars) + "\n")
+    for row in result.rows:
+        out.write("\t".join(_ntriples(term) for term in row) + "\n")
+
+
+def _write_json(result: QueryResult, out: TextIO) -> None:
+    document: dict[str, object]
+    if result.kind == "ask":
+        document = {"head": {}, "boolean": bool(result.boolean)}
+    else:
+        bindings = [
+            {name: _json_term(term) for name, term in zip(result.vars, row) if term is not None}
+            for row in result.rows
+        ]
+        document = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
+    json.dump(document, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, URIRef):
+        return f"<uri>{xml_escape(str(term))}</uri>"
+    if isinstance(term, BNode):
+        return f"<bnode>{xml_escape(str(term))}</bnode>"
+    attributes = ""
+    if term.language:
+        attributes = f" xml:lang={quoteattr(term.language)}"
+    elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
+        attributes = f" datatype={quoteattr(str(term.datatype))}"
+    return f"<literal{attributes}>{xml_escape(str(term))}</literal>"
+
+
+def _write_xml(result: QueryResult, out: TextIO) -> None:
+    out.write('<?xml version="1.0" encoding="utf-8"?>\n')
+    out.write('<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n')
+    if result.kind == "ask":
+        out.write("  <head/>\n")
+        out.write(f"  <boolean>{'true' if result.boolean else 'false'}</boolean>\n")
+        out.write("</sparql>\n")
+        return
+    out.write("  <head>\n")
+    for name in result.vars:
+        out.write(f"    <variable name={quoteattr(name)}/>\n")
+    out.write("  </head>\n  <results>\n")
+    for row in result.rows:
+        out.write("    <result>\n")
+        for name, term in zip(result.vars, row):
+            if term is not None:
+                out.write(f"      <binding name={quoteattr(name)}>{_xml_term(term)}</binding>\n")
+        out.write("    </result>\n")
+    out.write("  </results>\n</sparql>\n")
+
+
+_WRITERS = MappingProxyType(
+    {
+        "table": _write_table,
+        "csv": _write_csv,
+        "tsv": _write_tsv,
+        "json": _write_json,
+        "xml": _write_xml,
+    }
+)
+
+_GRAPH_DEFAULTS = MappingProxyType({"table": "turtle", "json": "jsonld", "xml": "rdfxml"})
+"""How result format names read when the answer is a graph (CONSTRUCT/DESCRIBE)."""
+
+
+def format_result(result: QueryResult, fmt: str, out: TextIO) -> None:
+    """Write ``result`` to ``out`` in format ``fmt``.
+
+    SELECT/ASK: table (aligned columns, IRIs and lexical forms, ``@lang`` shown, a row
+    count footer), csv (SPARQL 1.1 CSV: plain values, CRLF), tsv (SPARQL 1.1 TSV: N-Triples
+    terms), json (SPARQL 1.1 results JSON) or xml (SPARQL results XML).
+    CONSTRUCT/DESCRIBE: any RDF format (``table`` means turtle, ``json`` JSON-LD, ``xml`` RDF/XML).
+    """
+    if result.kind == "graph":
+        graph = result.graph if result.graph is not None else Graph()
+        name = _GRAPH_DEFAULTS.get(fmt.strip().lower(), fmt)
+        if name in ("csv", "tsv"):
+            raise UsageError(f"a CONSTRUCT or DESCRIBE answer is RDF, not a table: use an RDF format, not {fmt}")
+        rdf = rdf_format(name)
+        text = graph.serialize(format=rdf.rdflib_name)
+        out.write(text if text.endswith("\n") or not text else text + "\n")
+        return
+    try:
+        chosen = result_format(fmt)
+    except UsageError:
+        names = ", ".join(f.name for f in RESULT_FORMATS)
+        raise UsageError(f"unknown result format {fmt!r} for a SELECT or ASK answer; use one of: {names}") from None
+    _WRITERS[chosen.name](result, out)
+

@@ -1,0 +1,1 @@
+"""Reading article sources (files, directories, .jsonl, .html) into ``Article`` records."""

@@ -1,0 +1,42 @@
+"""The Article record: the plain text of one news article and its metadata.
+
+Everything downstream (extraction, RDF mapping, provenance offsets) refers to ``Article.text``:
+plain text, markdown removed, paragraphs separated by one blank line (``"\\n\\n"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as read from a source file."""
+
+    source: str  # where it came from: a path, or "path:LINE" for a .jsonl line
+    text: str  # body text; character offsets of evidence point into this string
+    title: str | None = None
+    date: dt.date | None = None  # publication date
+    publisher: str | None = None
+    url: str | None = None
+    retrieved: dt.date | None = None  # retrieval date given by a citation line
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 over the text and metadata: changes whenever the article changes."""
+        h = hashlib.sha256()
+        for part in (self.text, self.title, self.date, self.publisher, self.url, self.retrieved):
+            h.update(repr(part).encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+    @property
+    def identity(self) -> str:
+        """What makes two versions of an article 'the same article': URL, else title+date, else text."""
+        if self.url:
+            return "url:" + self.url.strip()
+        if self.title:
+            return f"title:{self.title.strip().lower()}|{self.date.isoformat() if self.date else ''}"
+        return "text:" + hashlib.sha256(self.text.encode("utf-8")).hexdigest()

@@ -1,0 +1,285 @@
+"""Article sources: paths, directories and stdin → a stream of ``Article`` records.
+
+Owns which files are articles (by extension), the order directories are read in, the checks
+every file passes before a format reader sees it (exists, regular, size, binary, UTF-8) and
+the rule that a problem is *yielded* as an ``InputError`` so the caller can report it and go
+on with the other articles. The formats themselves live in ``wire`` (.txt/.md and anything
+unknown), ``html`` (.html/.htm) and ``jsonl`` (.jsonl, .jsonl.gz).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import stat
+import sys
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+import kg
+from kg.errors import InputError
+from kg.reading.article import Article
+from kg.reading.html import parse_html
+from kg.reading.jsonl import iter_jsonl
+from kg.reading.wire import parse_wire
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".jsonl.gz")
+STDIN = "-"
+STDIN_SOURCE = "<stdin>"
+_SNIFF_BYTES = 8192
+_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_BLANK = b" \t\r\n\x0b\x0c"
+
+
+def default_article_path() -> Path:
+    """The bundled reference article (an AFP wire story of 5 December 2012)."""
+    return Path(kg.__file__).parent / "data" / "global_alliance_2012.txt"
+
+
+def _kind(name: str) -> str | None:
+    """"jsonl", "jsonl.gz", "html" or "text" for an article file name, else None."""
+    lower = name.lower()
+    if lower.endswith(".jsonl.gz"):
+        return "jsonl.gz"
+    if lower.endswith(".jsonl"):
+        return "jsonl"
+    if lower.endswith((".html", ".htm")):
+        return "html"
+    if lower.endswith((".txt", ".md")):
+        return "text"
+    return None
+
+
+def _os_problem(err: OSError) -> str:
+    if isinstance(err, FileNotFoundError):
+        return "not found"
+    if isinstance(err, PermissionError):
+        return "permission denied"
+    if isinstance(err, IsADirectoryError):
+        return "is a directory"
+    return f"cannot read ({err.strerror or err})"
+
+
+def _too_large(size: int) -> str:
+    return f"too large ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)"
+
+
+def _decode(data: bytes, source: str) -> str:
+    """Whole-file bytes → text, or ``InputError`` for empty, binary or non-UTF-8 data."""
+    if not data.strip(_BLANK):
+        raise InputError(source, "empty file")
+    if data.startswith(_UTF16_BOMS):
+        raise InputError(source, "UTF-16 text; save the file as UTF-8")
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        raise InputError(source, "binary file (contains NUL bytes)")
+    skip = len(_BOM) if data.startswith(_BOM) else 0
+    try:
+        text = data[skip:].decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(source, f"not valid UTF-8 at byte {skip + err.start}") from None
+    if not text.strip():
+        raise InputError(source, "empty file")
+    return text
+
+
+def _from_bytes(data: bytes, source: str, kind: str) -> Article:
+    text = _decode(data, source)
+    if kind == "html":
+        return parse_html(text.encode("utf-8"), source)
+    return parse_wire(text, source)
+
+
+class _Replay(io.RawIOBase):
+    """A stream that first gives back bytes already read from it, then the rest."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        super().__init__()
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        size = len(buffer)
+        if self._head:
+            data, self._head = self._head[:size], self._head[size:]
+        else:
+            data = self._rest.read(size)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _sniff(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
+    """Read ahead to the first non-blank byte (at least 8 KB); return it and a replaying stream."""
+    head = stream.read(_SNIFF_BYTES)
+    while head and not head.strip(_BLANK) and len(head) <= MAX_FILE_BYTES:
+        more = stream.read(_SNIFF_BYTES)
+        if not more:
+            break
+        head += more
+    return head, io.BufferedReader(_Replay(head, stream))
+
+
+def _read_jsonl_stream(stream: IO[bytes], source: str) -> Iterator[Article | InputError]:
+    head, replay = _sniff(stream)
+    if head.startswith(_UTF16_BOMS):
+        yield InputError(source, "UTF-16 text; save the file as UTF-8")
+    elif b"\x00" in head[:_SNIFF_BYTES]:
+        yield InputError(source, "binary file (contains NUL bytes)")
+    else:
+        yield from iter_jsonl(replay, source)
+
+
+def _read_jsonl(path: str, gzipped: bool) -> Iterator[Article | InputError]:
+    try:
+        with open(path, "rb") as raw:
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+            yield from _read_jsonl_stream(stream, path)
+    except gzip.BadGzipFile:
+        yield InputError(path, "not a gzip file (the name ends in .gz)")
+    except (EOFError, zlib.error):
+        yield InputError(path, "damaged gzip data (the file is truncated or corrupt)")
+    except OSError as err:
+        yield InputError(path, _os_problem(err))
+
+
+def _read_file(path: str, kind: str) -> Iterator[Article | InputError]:
+    """One regular file of a known kind ("text" for anything unknown)."""
+    if kind in ("jsonl", "jsonl.gz"):
+        yield from _read_jsonl(path, kind == "jsonl.gz")
+        return
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            yield InputError(path, _too_large(len(data)))
+            return
+        yield _from_bytes(data, path, kind)
+    except InputError as err:
+        yield err
+    except OSError as err:
+        yield InputError(path, _os_problem(err))
+
+
+def _read_stdin() -> Iterator[Article | InputError]:
+    stdin = sys.stdin
+    if stdin is None:
+        yield InputError(STDIN_SOURCE, "no standard input")
+        return
+    stream = getattr(stdin, "buffer", None)
+    try:
+        if stream is None:  # a text-only stand-in for stdin
+            stream = io.BytesIO(stdin.read().encode("utf-8", "surrogateescape"))
+        head, replay = _sniff(stream)
+        if head.removeprefix(_BOM).lstrip(_BLANK).startswith(b"{"):
+            yield from _read_jsonl_stream(replay, STDIN_SOURCE)
+            return
+        data = replay.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            yield InputError(STDIN_SOURCE, _too_large(len(data)))
+            return
+        yield _from_bytes(data, STDIN_SOURCE, "text")
+    except InputError as err:
+        yield err
+    except OSError as err:
+        yield InputError(STDIN_SOURCE, _os_problem(err))
+
+
+def _walk(root: str) -> Iterator[str | InputError]:
+    """Article files under a directory, depth first, each folder's entries sorted by name.
+
+    Hidden entries are skipped; symbolic links to folders are followed once (no loops).
+    """
+    seen: set[tuple[int, int]] = set()
+    stack: list[Iterator[str]] = []
+
+    def enter(folder: str) -> InputError | None:
+        try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen:
+                return None
+            seen.add((info.st_dev, info.st_ino))
+            names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
+        except OSError as err:
+            return InputError(folder, _os_problem(err))
+        stack.append(iter([os.path.join(folder, n) for n in names]))
+        return None
+
+    problem = enter(root)
+    if problem:
+        yield problem
+    while stack:
+        path = next(stack[-1], None)
+        if path is None:
+            stack.pop()
+            continue
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue  # dangling link or entry removed while walking
+        if stat.S_ISDIR(info.st_mode):
+            problem = enter(path)
+            if problem:
+                yield problem
+        elif stat.S_ISREG(info.st_mode) and _kind(os.path.basename(path)):
+            yield path
+
+
+def _read_path(path: str) -> Iterator[Article | InputError]:
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        yield InputError(path, _os_problem(err))
+        return
+    if stat.S_ISDIR(info.st_mode):
+        found = False
+        for item in _walk(path):
+            if isinstance(item, InputError):
+                yield item
+            else:
+                found = True
+                yield from _read_file(item, _kind(os.path.basename(item)) or "text")
+        if not found:
+            yield InputError(path, "is a directory with no article files")
+        return
+    if not stat.S_ISREG(info.st_mode):
+        yield InputError(path, 'not a regular file (use "-" to read standard input)')
+        return
+    kind = _kind(os.path.basename(path)) or "text"
+    if kind not in ("jsonl", "jsonl.gz") and info.st_size > MAX_FILE_BYTES:
+        yield InputError(path, _too_large(info.st_size))
+        return
+    yield from _read_file(path, kind)
+
+
+def iter_articles(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Article | InputError]:
+    """Every article in the given files and directories, each yielded as soon as it is read.
+
+    Directories are walked recursively in sorted order, reading ``.txt``, ``.md``,
+    ``.html``, ``.htm``, ``.jsonl`` and ``.jsonl.gz`` files and skipping hidden entries; a
+    file named explicitly with another extension is read as plain text; ``"-"`` reads
+    standard input (JSON Lines if it starts with ``{``, else one text article). Problems
+    are yielded as ``InputError`` values, never raised, so the caller can go on.
+    """
+    for path in paths:
+        name = os.fspath(path)
+        if name == STDIN:
+            yield from _read_stdin()
+        else:
+            yield from _read_path(name)
+
+
+def read_file(path: str | os.PathLike[str]) -> list[Article]:
+    """All articles of one file or directory; raises the first ``InputError`` met."""
+    articles: list[Article] = []
+    for item in iter_articles([path]):
+        if isinstance(item, InputError):
+            raise item
+        articles.append(item)
+    return articles

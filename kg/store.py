@@ -1,0 +1,595 @@
+"""The quad store: named graphs on disk (Oxigraph/RocksDB) or in memory.
+
+This module owns the storage engine and nothing else: it knows graphs, triples and SPARQL,
+never articles. Everything goes through :class:`Store`:
+
+* ``Store.open(path)`` opens (and by default creates) an on-disk store; ``None`` or
+  ``":memory:"`` gives an in-memory one. Writers hold ``PATH/.kg-lock`` (the writer's PID;
+  a lock whose process is gone is taken over; RocksDB's own ``LOCK`` backs it up).
+  Readers (``read_only=True``) take no lock and open the engine read-only: they see a
+  snapshot of the store as it was when they opened it, even while a writer works on it.
+  pyoxigraph calls a read-only open concurrent with a writer "undefined behaviour"; in
+  practice (and in the tests) the reader sees every write committed before it opened, and
+  it never writes the store's data files, so the risk is confined to the reader: an engine
+  error, reported as ``StoreError``. Keep readers short-lived and reopen to see new data.
+* ``replace_graph`` swaps the content of one named graph in a single engine transaction, so
+  a reader sees either the old or the new graph, never a mix.
+* SPARQL queries see the union (the RDF merge: each triple once) of all named graphs as their
+  default graph; ``GRAPH ?g`` ranges over the named graphs.
+
+How the union is made: the engine's own default graph is reserved for it. Every write puts a
+triple in its named graph *and* in the default graph, and removing a graph removes from the
+default graph the triples no other named graph holds, in the same transaction. Oxigraph's
+``use_default_graph_as_union`` is not used because pyoxigraph 0.5 returns a triple once per
+graph holding it (oxigraph issue #1919, fixed upstream in #1920), which would double rows and
+counts. So the store's data are its named graphs; quads cannot be added to the default graph.
+
+Terms crossing this module's boundary are rdflib terms (``URIRef``, ``BNode``, ``Literal``);
+the engine's own types stay inside. The engine keeps literals of numeric and date types as
+values, so their lexical forms come back canonical (``"007"^^xsd:integer`` → ``"7"``,
+``"40.0"^^xsd:decimal`` → ``"40"``); compare such literals by value, not by text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Union
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.term import Node
+
+from kg.errors import QueryError, StoreError
+
+__all__ = [
+    "LOCK_FILE",
+    "MEMORY",
+    "Quad",
+    "QueryAnswer",
+    "Store",
+    "Term",
+    "Triple",
+    "check_syntax",
+    "from_engine",
+    "to_engine",
+]
+
+Term = Union[URIRef, BNode, Literal]
+Triple = tuple[Node, Node, Node]
+Quad = tuple[Node, Node, Node, URIRef]
+"""(subject, predicate, object, named graph)."""
+
+QueryAnswer = Union[bool, Graph, tuple[list[str], list[tuple[Union[Term, None], ...]]]]
+"""What :meth:`Store.query` returns: ASK → bool, CONSTRUCT/DESCRIBE → Graph,
+SELECT → (variable names, rows)."""
+
+LOCK_FILE = ".kg-lock"
+MEMORY = ":memory:"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_BATCH = 10_000
+_LOCK_GRACE_SECONDS = 5.0
+_ENGINE_MARKER = "CURRENT"
+_ENGINE_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(log|sst|blob))$")
+
+
+# --- term conversion -------------------------------------------------------------------
+
+
+def _blank(label: str) -> ox.BlankNode:
+    """An engine blank node for an rdflib label; labels the engine refuses are hashed."""
+    try:
+        return ox.BlankNode(label)
+    except ValueError:
+        return ox.BlankNode("h" + hashlib.sha1(label.encode("utf-8")).hexdigest())
+
+
+def to_engine(term: Node, blanks: dict[BNode, ox.BlankNode] | None = None) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib term to an Oxigraph term (raises ValueError for invalid terms).
+
+    With ``blanks``, each rdflib blank node is mapped to a fresh engine blank node, the
+    same one for every occurrence in that mapping.
+    """
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        if blanks is None:
+            return _blank(str(term))
+        if term not in blanks:
+            blanks[term] = ox.BlankNode()
+        return blanks[term]
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise ValueError(f"not an RDF term: {term!r}")
+
+
+def from_engine(term: object) -> Term | None:
+    """Convert an Oxigraph term to an rdflib term, keeping literals' lexical forms."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype in (_XSD_STRING, _RDF_LANG_STRING):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+    if isinstance(term, ox.DefaultGraph):
+        return None
+    raise StoreError(f"unsupported RDF term from the store: {term!r} (RDF-star triple terms are not supported)")
+
+
+def _graph_name(graph: object) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph:
+    if graph is None or graph == DATASET_DEFAULT_GRAPH_ID:
+        return ox.DefaultGraph()
+    if isinstance(graph, Graph):
+        return _graph_name(graph.identifier)
+    if isinstance(graph, (URIRef, BNode)):
+        return to_engine(graph)  # type: ignore[return-value]
+    raise ValueError(f"not a graph name: {graph!r}")
+
+
+def _require_iri(graph_iri: object) -> ox.NamedNode:
+    if not isinstance(graph_iri, URIRef):
+        raise StoreError(f"a graph name must be an IRI (rdflib URIRef), not {graph_iri!r}")
+    try:
+        return ox.NamedNode(str(graph_iri))
+    except ValueError as error:
+        raise StoreError(f"invalid graph IRI <{graph_iri}>: {error}") from None
+
+
+def _drop_update(name: ox.NamedNode) -> str:
+    """SPARQL Update removing a named graph and, from the union, what only it held."""
+    return (
+        f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {name}) }} }} ;\n"
+        f"DROP SILENT GRAPH {name}"
+    )
+
+
+def _one_line(message: object) -> str:
+    return " ".join(str(message).split())
+
+
+def check_syntax(sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
+    """Raise ``QueryError`` with the parser's message (one line) if ``sparql`` is not a valid query."""
+    try:
+        answer = ox.Store().query(sparql, prefixes=dict(prefixes) if prefixes else None)
+    except SyntaxError as error:
+        raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
+    except (OSError, RuntimeError, ValueError):
+        return  # parsed; evaluating against nothing failed, which is not a syntax problem
+    del answer  # parsed fine; lazy results are never evaluated
+
+
+# --- the writer lock -------------------------------------------------------------------
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    except OSError:
+        return False
+    return True
+
+
+def _read_lock(lock: Path) -> int | None:
+    """The PID in a lock file, or None when it is empty or unreadable."""
+    try:
+        text = lock.read_text(encoding="ascii", errors="replace").strip()
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return None
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _acquire_lock(directory: Path) -> Path:
+    """Create ``directory/.kg-lock`` holding our PID, taking over a stale lock."""
+    lock = directory / LOCK_FILE
+    for _attempt in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = _read_lock(lock)
+            except FileNotFoundError:
+                continue  # released meanwhile: try again
+            if pid is not None and _pid_alive(pid):
+                mine = " (this process)" if pid == os.getpid() else ""
+                raise StoreError(
+                    f"store {directory} is locked by PID {pid}{mine}; wait for it to finish "
+                    f"(or remove {lock} if that process is not a kg writer)"
+                ) from None
+            if pid is None:
+                try:
+                    age = time.time() - lock.stat().st_mtime
+                except FileNotFoundError:
+                    continue
+                if age < _LOCK_GRACE_SECONDS:
+                    raise StoreError(
+                        f"store {directory} is being locked by another process; try again"
+                    ) from None
+            # Stale: its writer is gone. Remove it and race for a fresh one.
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+            continue
+        except OSError as error:
+            raise StoreError(f"cannot create lock file {lock}: {error.strerror or error}") from None
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return lock
+    raise StoreError(f"could not lock store {directory}: the lock file {lock} keeps changing")
+
+
+def _release_lock(lock: Path) -> None:
+    """Remove our lock file (only if it still holds our PID)."""
+    try:
+        if _read_lock(lock) == os.getpid():
+            lock.unlink()
+    except OSError:
+        pass
+
+
+# --- the store -------------------------------------------------------------------------
+
+
+def _check_store_dir(path: Path) -> bool:
+    """True if ``path`` holds a store, False if it is absent or empty; StoreError otherwise."""
+    if not path.exists():
+        return False
+    if not path.is_dir():
+        raise StoreError(f"{path} is not a kg store (it is a file, not a store directory)")
+    try:
+        entries = {entry for entry in os.listdir(path) if entry != LOCK_FILE}
+    except OSError as error:
+        raise StoreError(f"cannot read store directory {path}: {error.strerror or error}") from None
+    if _ENGINE_MARKER in entries:
+        return True
+    if all(_ENGINE_FILE.match(entry) for entry in entries):
+        return False  # empty, or an engine directory whose creation never finished
+    raise StoreError(
+        f"{path} is not a kg store (the directory holds other files); "
+        "choose another --store path or an empty directory"
+    )
+
+
+class Store:
+    """A set of named graphs, on disk or in memory; use as a context manager.
+
+    Open with :meth:`Store.open`. All methods raise ``StoreError`` (with the store path)
+    when the engine fails, and ``QueryError`` for malformed SPARQL.
+    """
+
+    def __init__(self, engine: ox.Store, path: Path | None, *, read_only: bool, lock: Path | None) -> None:
+        self._engine: ox.Store | None = engine
+        self.path = path
+        self.read_only = read_only
+        self._lock = lock
+
+    # -- opening and closing
+
+    @classmethod
+    def open(cls, path: str | Path | None, *, create: bool = True, read_only: bool = False) -> Store:
+        """Open the store at ``path`` (None or ":memory:" → a new empty in-memory store).
+
+        ``create=False`` refuses to create a missing store; ``read_only=True`` implies it,
+        takes no lock and works while another process writes.
+        """
+        if path is None or str(path) == MEMORY:
+            return cls(ox.Store(), None, read_only=read_only, lock=None)
+        directory = Path(path)
+        exists = _check_store_dir(directory)
+        if not exists and (read_only or not create):
+            raise StoreError(f"no store at {directory} (run kg build first)")
+        if read_only:
+            try:
+                engine = ox.Store.read_only(str(directory))
+            except OSError as error:
+                raise StoreError(f"cannot open store {directory} for reading: {_one_line(error)}") from None
+            return cls(engine, directory, read_only=True, lock=None)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create store directory {directory}: {error.strerror or error}") from None
+        lock = _acquire_lock(directory)
+        try:
+            engine = ox.Store(str(directory))
+        except OSError as error:
+            _release_lock(lock)
+            message = _one_line(error)
+            if "lock" in message.lower():
+                raise StoreError(f"store {directory} is in use by another process ({message})") from None
+            raise StoreError(f"cannot open store {directory}: {message}") from None
+        except BaseException:
+            _release_lock(lock)
+            raise
+        return cls(engine, directory, read_only=False, lock=lock)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.path if self.path is not None else MEMORY
+        mode = "read-only" if self.read_only else "read-write"
+        state = "closed" if self._engine is None else mode
+        return f"<Store {where} ({state})>"
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._engine is None
+
+    @property
+    def location(self) -> str:
+        """The store path for messages (":memory:" for an in-memory store)."""
+        return str(self.path) if self.path is not None else MEMORY
+
+    def flush(self) -> None:
+        """Make every committed write durable on disk (a no-op in memory or read-only)."""
+        engine = self._live()
+        if self.path is None or self.read_only:
+            return
+        try:
+            engine.flush()
+        except OSError as error:
+            raise self._error("flush", error) from None
+
+    def close(self) -> None:
+        """Flush, release the engine and the writer lock. Closing twice is harmless."""
+        if self._engine is None:
+            return
+        try:
+            self.flush()
+        finally:
+            self._engine = None  # drops the engine: RocksDB closes its files
+            if self._lock is not None:
+                _release_lock(self._lock)
+                self._lock = None
+
+    # -- helpers
+
+    def _live(self) -> ox.Store:
+        if self._engine is None:
+            raise StoreError(f"store {self.location} is closed")
+        return self._engine
+
+    def _writable(self) -> ox.Store:
+        engine = self._live()
+        if self.read_only:
+            raise StoreError(f"store {self.location} is open read-only")
+        return engine
+
+    def _error(self, action: str, error: BaseException) -> StoreError:
+        return StoreError(f"store {self.location}: cannot {action}: {_one_line(error)}")
+
+    # -- writing
+
+    def replace_graph(self, graph_iri: URIRef, triples: Iterable[Triple]) -> None:
+        """Replace the content of the named graph ``graph_iri`` by ``triples``, atomically.
+
+        Runs as one SPARQL Update (remove the graph's triples from the union, ``DROP SILENT
+        GRAPH``, ``INSERT DATA`` into the graph and the union), which the engine applies in a
+        single transaction: readers see the old or the new graph, never a mix. Terms are
+        written in N-Triples syntax by the engine itself. Blank nodes become fresh ones,
+        shared within the graph. An empty ``triples`` drops the graph.
+        """
+        engine = self._writable()
+        name = _require_iri(graph_iri)
+        blanks: dict[BNode, ox.BlankNode] = {}
+        lines: list[str] = []
+        for triple in triples:
+            try:
+                s, p, o = (to_engine(term, blanks) for term in triple)
+            except (ValueError, TypeError) as error:
+                raise StoreError(f"cannot store triple {triple!r} in <{graph_iri}>: {error}") from None
+            if not isinstance(p, ox.NamedNode) or isinstance(s, ox.Literal):
+                raise StoreError(f"cannot store triple {triple!r} in <{graph_iri}>: not a valid RDF triple")
+            lines.append(f"{s} {p} {o} .")
+        update = _drop_update(name)
+        if lines:
+            body = "\n".join(lines)
+            update += f" ;\nINSERT DATA {{\nGRAPH {name} {{\n{body}\n}}\n{body}\n}}"
+        try:
+            engine.update(update)
+        except (OSError, SyntaxError, RuntimeError, ValueError) as error:
+            raise self._error(f"replace graph <{graph_iri}>", error) from None
+
+    def drop_graph(self, graph_iri: URIRef) -> bool:
+        """Remove a named graph and its triples; False if there was no such graph."""
+        engine = self._writable()
+        name = _require_iri(graph_iri)
+        try:
+            if not engine.contains_named_graph(name):
+                return False
+            engine.update(_drop_update(name))
+        except (OSError, SyntaxError, RuntimeError) as error:
+            raise self._error(f"drop graph <{graph_iri}>", error) from None
+        return True
+
+    def add_quads(self, quads: Iterable[Quad | tuple[Node, Node, Node, object]]) -> int:
+        """Add quads to their named graphs (and to the union); returns the number read.
+
+        Meant for bulk loading: quads are written in batches, each batch one transaction.
+        Blank nodes keep their labels, so the same label in two batches is one node. A quad
+        without a graph name (None or rdflib's default graph) raises ``StoreError``.
+        """
+        engine = self._writable()
+        batch: list[ox.Quad] = []
+        count = 0
+        try:
+            for quad in quads:
+                s, p, o, g = quad
+                try:
+                    graph_name = _graph_name(g)
+                    terms = (to_engine(s), to_engine(p), to_engine(o))
+                    if isinstance(graph_name, ox.DefaultGraph):
+                        raise ValueError(
+                            "no graph name: the default graph is the union of the named graphs, "
+                            "give every quad a named graph"
+                        )
+                    batch.append(ox.Quad(*terms, graph_name))
+                    batch.append(ox.Quad(*terms, ox.DefaultGraph()))
+                except (ValueError, TypeError) as error:
+                    raise StoreError(f"cannot store quad {quad!r}: {error}") from None
+                count += 1
+                if len(batch) >= 2 * _BATCH:
+                    engine.extend(batch)
+                    batch = []
+            if batch:
+                engine.extend(batch)
+        except OSError as error:
+            raise self._error("add quads", error) from None
+        return count
+
+    # -- reading
+
+    def graphs(self) -> list[URIRef]:
+        """The IRIs of the named graphs, sorted."""
+        engine = self._live()
+        try:
+            names = [g.value for g in engine.named_graphs() if isinstance(g, ox.NamedNode)]
+        except OSError as error:
+            raise self._error("list graphs", error) from None
+        return [URIRef(value) for value in sorted(names)]
+
+    def has_graph(self, graph_iri: URIRef) -> bool:
+        """True if the named graph exists."""
+        engine = self._live()
+        try:
+            return bool(engine.contains_named_graph(_require_iri(graph_iri)))
+        except OSError as error:
+            raise self._error("read graphs", error) from None
+
+    def graph(self, graph_iri: URIRef) -> Graph:
+        """A copy of one named graph as an in-memory rdflib Graph (empty if absent)."""
+        copy = Graph(identifier=graph_iri)
+        for s, p, o, _g in self.quads(graph_iri):
+            copy.add((s, p, o))
+        return copy
+
+    def dataset(self) -> Dataset:
+        """A copy of the whole store (its named graphs) as an in-memory rdflib Dataset.
+
+        The copy's ``default_union`` is on, so rdflib queries see the same union as ours.
+        """
+        copy = Dataset(default_union=True)
+        for s, p, o, g in self.quads():
+            copy.add((s, p, o, g))
+        return copy
+
+    def quads(self, graph_iri: URIRef | None = None) -> Iterator[Quad]:
+        """The quads of every named graph (sorted by graph), or of one named graph."""
+        engine = self._live()
+        try:
+            names = [_require_iri(graph_iri)] if graph_iri is not None else [to_engine(g) for g in self.graphs()]
+            for name in names:
+                graph = URIRef(name.value)
+                for quad in engine.quads_for_pattern(None, None, None, name):
+                    yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object), graph)
+        except OSError as error:
+            raise self._error("read quads", error) from None
+
+    def triples(self, graph_iri: URIRef | None = None) -> Iterator[Triple]:
+        """The triples of one named graph, or of the union of all graphs (each triple once)."""
+        engine = self._live()
+        name = _require_iri(graph_iri) if graph_iri is not None else ox.DefaultGraph()
+        try:
+            for quad in engine.quads_for_pattern(None, None, None, name):
+                yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object))  # type: ignore[misc]
+        except OSError as error:
+            raise self._error("read triples", error) from None
+
+    def get_value(self, graph_iri: URIRef, subject: Node, predicate: Node) -> Term | None:
+        """One object of (subject, predicate, ?) in a named graph, or None."""
+        engine = self._live()
+        try:
+            pattern = (to_engine(subject), to_engine(predicate), None, _require_iri(graph_iri))
+        except ValueError as error:
+            raise StoreError(f"invalid term in lookup: {error}") from None
+        try:
+            for quad in engine.quads_for_pattern(*pattern):
+                return from_engine(quad.object)
+        except OSError as error:
+            raise self._error("read a value", error) from None
+        return None
+
+    def __len__(self) -> int:
+        """The number of quads: triples counted once per named graph holding them."""
+        engine = self._live()
+        try:
+            union = engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            return len(engine) - int(next(iter(union))[0].value)
+        except OSError as error:
+            raise self._error("count quads", error) from None
+
+    def union_size(self) -> int:
+        """The number of distinct triples in the union of all graphs."""
+        engine = self._live()
+        try:
+            union = engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            return int(next(iter(union))[0].value)
+        except OSError as error:
+            raise self._error("count triples", error) from None
+
+    def __contains__(self, graph_iri: object) -> bool:
+        return isinstance(graph_iri, URIRef) and self.has_graph(graph_iri)
+
+    # -- SPARQL
+
+    def query(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> QueryAnswer:
+        """Run a SPARQL query; its default graph is the union of all named graphs.
+
+        Results are fully read into memory. Raises ``QueryError`` with the parser's message
+        for malformed queries and for evaluation errors.
+        """
+        engine = self._live()
+        try:
+            answer = engine.query(sparql, prefixes=dict(prefixes) if prefixes else None)
+            if isinstance(answer, ox.QueryBoolean):
+                return bool(answer)
+            if isinstance(answer, ox.QuerySolutions):
+                names = [variable.value for variable in answer.variables]
+                rows = [tuple(from_engine(solution[i]) for i in range(len(names))) for solution in answer]
+                return names, rows
+            graph = Graph()
+            for triple in answer:
+                graph.add((from_engine(triple.subject), from_engine(triple.predicate), from_engine(triple.object)))  # type: ignore[arg-type]
+            return graph
+        except SyntaxError as error:
+            raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
+        except OSError as error:
+            raise self._error("query", error) from None
+        except (RuntimeError, ValueError) as error:
+            raise QueryError(f"query failed: {_one_line(error)}") from None

@@ -1,0 +1,214 @@
+"""The format table and RDF export: round trips in every syntax, atomic writes, stdout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+
+import kg.export
+from kg.errors import StoreError, UsageError
+from kg.export import export_store
+from kg.formats import RDF_FORMATS, RESULT_FORMATS, Format, format_names, rdf_format, result_format
+from kg.store import Store
+
+EX = Namespace("http://example.org/")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+G1 = URIRef("http://example.org/graph/1")
+G2 = URIRef("http://example.org/graph/2")
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib parsers use deprecated APIs
+
+
+def graph_1() -> Graph:
+    graph = Graph(identifier=G1)
+    place = BNode()
+    graph.add((EX.pact, EX.label, Literal("Blue Ocean Pact", lang="en")))
+    graph.add((EX.pact, EX.signed, Literal("2012-06-21", datatype=XSD.date)))
+    graph.add((EX.pact, EX.place, place))
+    graph.add((place, EX.name, Literal('Tromsø "north" \\ \n')))
+    graph.add((EX.pact, EX.member, EX.nordland))
+    return graph
+
+
+def graph_2() -> Graph:
+    graph = Graph(identifier=G2)
+    graph.add((EX.pact, EX.member, EX.nordland))  # shared with graph 1
+    graph.add((EX.pact, EX.member, EX.vesteria))
+    graph.add((EX.vesteria, EX.population, Literal(5400000)))
+    return graph
+
+
+def union() -> Graph:
+    merged = Graph()
+    for graph in (graph_1(), graph_2()):
+        for triple in graph:
+            merged.add(triple)
+    return merged
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("export") / "kg-store"
+    with Store.open(path) as writer:
+        writer.replace_graph(G1, graph_1())
+        writer.replace_graph(G2, graph_2())
+    with Store.open(path, read_only=True) as reader:
+        yield reader
+
+
+# --- the format table -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "path", "expected"),
+    [
+        ("turtle", None, "turtle"),
+        ("TTL", None, "turtle"),
+        ("text/turtle; charset=utf-8", None, "turtle"),
+        ("nt", None, "ntriples"),
+        ("application/n-quads", None, "nquads"),
+        ("json-ld", None, "jsonld"),
+        ("xml", None, "rdfxml"),
+        (None, "out/graph.trig", "trig"),
+        (None, "graph.NQ", "nquads"),
+        (None, "ontology.owl", "rdfxml"),
+        (None, "data.jsonld", "jsonld"),
+        (None, "-", "turtle"),
+        (None, None, "turtle"),
+    ],
+)
+def test_rdf_format_lookup(given: str | None, path: str | None, expected: str) -> None:
+    assert rdf_format(given, path).name == expected
+
+
+def test_unknown_formats_list_the_accepted_ones() -> None:
+    with pytest.raises(UsageError, match="turtle, ntriples, nquads, trig, jsonld, rdfxml"):
+        rdf_format("n3")
+    with pytest.raises(UsageError, match="cannot guess .*graph.dat"):
+        rdf_format(None, "graph.dat")
+    with pytest.raises(UsageError, match="table, csv, tsv, json, xml"):
+        result_format("html")
+
+
+def test_result_formats() -> None:
+    assert result_format("json").media_type == "application/sparql-results+json"
+    assert result_format("application/sparql-results+xml").name == "xml"
+    assert format_names("results") == ["table", "csv", "tsv", "json", "xml"]
+    assert format_names("rdf") == [fmt.name for fmt in RDF_FORMATS]
+
+
+def test_format_table_is_consistent() -> None:
+    names = [name for fmt in RDF_FORMATS for name in fmt.names]
+    assert len(names) == len(set(names))
+    assert all(fmt.kind == "results" for fmt in RESULT_FORMATS)
+    assert {fmt.name for fmt in RDF_FORMATS if fmt.keeps_graphs} == {"nquads", "trig", "jsonld"}
+    for fmt in RDF_FORMATS:
+        assert all(ext.startswith(".") for ext in fmt.extensions)
+        assert rdf_format(fmt.media_type) is fmt
+
+
+# --- round trips ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS, ids=lambda fmt: fmt.name)
+def test_round_trip(store: Store, fmt: Format, tmp_path: Path) -> None:
+    target = tmp_path / f"export{fmt.extensions[0]}"
+    export_store(store, fmt, target)
+    assert sorted(os.listdir(tmp_path)) == [target.name], "no temporary files are left"
+    if fmt.keeps_graphs:
+        parsed = Dataset()
+        parsed.parse(target, format=fmt.rdflib_name)
+        named = {g.identifier: g for g in parsed.graphs() if g.identifier in (G1, G2)}
+        assert set(named) == {G1, G2}
+        assert isomorphic(named[G1], graph_1()) and isomorphic(named[G2], graph_2())
+        assert sum(len(g) for g in named.values()) == len(store) == 8
+    else:
+        parsed = Graph().parse(target, format=fmt.rdflib_name)
+        assert isomorphic(parsed, union())
+        assert len(parsed) == store.union_size() == 7
+
+
+@pytest.mark.parametrize("name", ["turtle", "nquads"])
+def test_export_one_graph(store: Store, name: str, tmp_path: Path) -> None:
+    fmt = rdf_format(name)
+    target = tmp_path / f"one{fmt.extensions[0]}"
+    export_store(store, fmt, target, graph=G2)
+    if fmt.keeps_graphs:
+        parsed = Dataset()
+        parsed.parse(target, format=fmt.rdflib_name)
+        assert [g.identifier for g in parsed.graphs() if len(g)] == [G2]
+        assert isomorphic(parsed.graph(G2), graph_2())
+    else:
+        assert isomorphic(Graph().parse(target, format=fmt.rdflib_name), graph_2())
+    with pytest.raises(StoreError, match="no graph"):
+        export_store(store, fmt, tmp_path / "x.ttl", graph=EX.nothing)
+
+
+def test_prefixes_shorten_turtle(store: Store, tmp_path: Path) -> None:
+    target = tmp_path / "short.ttl"
+    export_store(store, rdf_format("turtle"), target, prefixes={"ex": str(EX)})
+    text = target.read_text(encoding="utf-8")
+    assert "@prefix ex: <http://example.org/>" in text and "ex:pact" in text
+    assert isomorphic(Graph().parse(target), union())
+
+
+def test_export_to_stdout(store: Store, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    export_store(store, rdf_format("nquads"), "-")
+    out = capsysbinary.readouterr().out.decode("utf-8")
+    parsed = Dataset()
+    parsed.parse(data=out, format="nquads")
+    assert len(out.strip().splitlines()) == 8
+
+
+# --- atomic writes --------------------------------------------------------------------------
+
+
+def test_failed_export_leaves_the_old_file_untouched(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "graph.ttl"
+    target.write_text("precious old export\n", encoding="utf-8")
+
+    def broken(_store, _fmt, out, _graph, _prefixes) -> None:
+        out.write(b"@prefix half: <http://half")
+        raise ValueError("serialiser exploded")
+
+    monkeypatch.setattr(kg.export, "_serialize", broken)
+    with pytest.raises(StoreError, match="serialiser exploded"):
+        export_store(store, rdf_format("turtle"), target)
+    assert target.read_text(encoding="utf-8") == "precious old export\n"
+    assert os.listdir(tmp_path) == ["graph.ttl"]
+
+
+def test_interrupted_export_leaves_no_temp_file(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(_store, _fmt, out, _graph, _prefixes) -> None:
+        out.write(b"partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kg.export, "_serialize", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        export_store(store, rdf_format("nt"), tmp_path / "graph.nt")
+    assert os.listdir(tmp_path) == []
+
+
+def test_export_replaces_and_keeps_permissions(store: Store, tmp_path: Path) -> None:
+    target = tmp_path / "graph.nt"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    export_store(store, rdf_format(None, target), target)
+    assert (target.stat().st_mode & 0o777) == 0o640
+    assert isomorphic(Graph().parse(target, format="nt"), union())
+    fresh = tmp_path / "fresh.nt"
+    export_store(store, rdf_format("nt"), fresh)
+    assert fresh.stat().st_mode & 0o444, "a new export is readable like any new file"
+
+
+def test_export_errors(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot write"):
+        export_store(store, rdf_format("nt"), tmp_path / "missing-dir" / "graph.nt")
+    with pytest.raises(StoreError, match="is a directory"):
+        export_store(store, rdf_format("nt"), tmp_path)
+    with pytest.raises(StoreError, match="not an RDF format"):
+        export_store(store, result_format("csv"), tmp_path / "rows.csv")
