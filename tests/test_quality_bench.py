@@ -331,3 +331,12 @@ def test_person_rule_is_not_applied_to_organisations():
     pred = {"agreements": [{"label": "fund", "date": None, "place": None}],
             "members": [{"agreement": "fund", "member": "Asian Development Bank"}]}
     assert _score(pred, gold)["members"].tp == 0
+
+
+def test_command_help_runs():
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "quality.py"), "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "--articles" in done.stdout and "--verbose" in done.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
+import json
 import os
 import sys
 import tempfile
@@ -175,7 +176,10 @@ CLEAN_CASES = {
     "image removed": ("before ![alt text](img.png) after", "before after"),
     "bold and em": ("**bold** and *em* and _em_ and __strong__", "bold and em and em and strong"),
     "markers not wrapping words": ("2 * 3 * 4 and a_b_c and * x *", "2 * 3 * 4 and a_b_c and * x *"),
-    "entities": ("Fish &amp; chips &#8211; &ldquo;ok&rdquo; &bogus; AT&T", "Fish & chips – “ok” &bogus; AT&T"),
+    "entities": (
+        "Fish &amp; chips &#8211; &ldquo;ok&rdquo; &bogus; AT&T",
+        "Fish & chips – “ok” &bogus; AT&T",
+    ),
     "entity whitespace collapsed": ("a&nbsp;&#10;b", "a b"),
     "newlines": ("a\r\nb\rc\n\n\r\n\r\nd", "a b c\n\nd"),
     "control characters": ("a\x00b\x07c\x1bd\x7fe\tf", "abcde f"),
@@ -307,12 +311,14 @@ def test_html_deeply_nested_is_an_error_not_a_crash(tmp_path: Path) -> None:
 
 def test_html_nested_within_parser_limits_is_read(tmp_path: Path) -> None:
     depth = 1000
-    page = write(tmp_path, "deep.html", "<div>" * depth + "deep text" + "</div>" * depth + "<p>after</p>")
+    html = "<div>" * depth + "deep text" + "</div>" * depth + "<p>after</p>"
+    page = write(tmp_path, "deep.html", html)
     assert only_article(page).text == "deep text\n\nafter"
 
 
 def test_html_without_text(tmp_path: Path) -> None:
-    page = write(tmp_path, "empty.html", "<html><head><title>T</title><script>x()</script></head></html>")
+    html = "<html><head><title>T</title><script>x()</script></head></html>"
+    page = write(tmp_path, "empty.html", html)
     assert only_error(page).problem == "no article text in the HTML"
 
 
@@ -374,13 +380,17 @@ JSONL_BAD = {
     "truncated gzip": ("a.jsonl.gz", gzip.compress(b'{"text": "x"}\n' * 50)[:-12], None, "damaged gzip"),
     "blank lines only": ("a.jsonl", b"\n  \n\n", None, "empty file"),
     "binary": ("a.jsonl", b'{"text": "x"}\x00\x01\n', None, "binary file (contains NUL bytes)"),
-    "not utf-8 first line": ("a.jsonl", b'{"text": "caf\xe9"}\n{"text": "ok"}\n', None, "not valid UTF-8 at byte 13"),
+    "not utf-8 first line": (
+        "a.jsonl", b'{"text": "caf\xe9"}\n{"text": "ok"}\n', None, "not valid UTF-8 at byte 13"
+    ),
     "deep nesting": ("a.jsonl", b"[" * 100_000 + b"\n", 1, "not valid JSON"),
 }
 
 
 @pytest.mark.parametrize("name, data, line, problem", JSONL_BAD.values(), ids=JSONL_BAD.keys())
-def test_jsonl_bad_files(tmp_path: Path, name: str, data: bytes, line: int | None, problem: str) -> None:
+def test_jsonl_bad_files(
+    tmp_path: Path, name: str, data: bytes, line: int | None, problem: str
+) -> None:
     path = write(tmp_path, name, data)
     items = read_all(path)
     errors = [i for i in items if isinstance(i, InputError)]
@@ -393,7 +403,8 @@ def test_jsonl_later_undecodable_line_names_line_and_byte(tmp_path: Path) -> Non
     path = write(tmp_path, "a.jsonl", b'{"text": "ok"}\n{"text": "caf\xe9"}\n{"text": "ok2"}\n')
     ok, bad, ok2 = read_all(path)
     assert isinstance(ok, Article) and isinstance(ok2, Article)
-    assert isinstance(bad, InputError) and bad.line == 2 and bad.problem == "not valid UTF-8 at byte 28"
+    assert isinstance(bad, InputError) and bad.line == 2
+    assert bad.problem == "not valid UTF-8 at byte 28"
 
 
 # --- directories ----------------------------------------------------------------------------
@@ -441,9 +452,11 @@ BAD_FILES = {
     "not utf-8": ("a.txt", b"abc\n\ncaf\xe9", "not valid UTF-8 at byte 8"),
     "not utf-8 after bom": ("a.txt", b"\xef\xbb\xbfab\xff", "not valid UTF-8 at byte 5"),
     "utf-16": ("a.txt", "text".encode("utf-16"), "UTF-16 text"),
+    "gzip": ("a.txt", gzip.compress(b"text"), "gzip-compressed data"),
     "metadata only": (
         "a.txt",
-        b"## Title\nDecember 5 2012\n---\n\n(c) 2012 AFP\n\nCitation: T retrieved 1 May 2024 from <https://x.org>\n",
+        b"## Title\nDecember 5 2012\n---\n\n(c) 2012 AFP\n\n"
+        b"Citation: T retrieved 1 May 2024 from <https://x.org>\n",
         "no article text after removing metadata",
     ),
     "markup only": ("a.md", b"![img](x.png)\n\n---\n", "no article text"),
@@ -546,7 +559,9 @@ ARBITRARY_BYTES = st.one_of(
     st.binary(max_size=2000),
     st.text(max_size=500).map(lambda s: s.encode("utf-8", "surrogatepass")),
     st.lists(st.sampled_from(_FRAGMENTS), max_size=60).map(b"".join),
-    st.lists(st.text(max_size=40), max_size=5).map(lambda v: "\n".join(f'{{"text": {t!r}}}' for t in v).encode("utf-8", "surrogatepass")),
+    st.lists(st.text(max_size=40), max_size=5).map(
+        lambda texts: "\n".join(json.dumps({"text": t}) for t in texts).encode("utf-8", "surrogatepass")
+    ),
 )
 
 

@@ -101,6 +101,11 @@ class ActorRegistry:
                 return k
             if len(parts) > 1 and len(known) > 1 and parts[-1] == known[-1] and parts[0][0] == known[0][0]:
                 return k
+        if len(parts) == 1:  # a family name written first ("Kang Min-seo" ... "Kang said")
+            firsts = [k for k, a in self.actors.items() if a.kind == PERSON
+                      and len(fold(a.name).split()) > 1 and fold(a.name).split()[0] == parts[0]]
+            if len(firsts) == 1:
+                return firsts[0]
         return None
 
     def persons(self) -> list[str]:

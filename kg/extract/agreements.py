@@ -243,27 +243,39 @@ def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
         agreement = here[0] if here else current
         if agreement is None:
             continue
-        if not _STRONG_CUES.search(s.text) and not (_WEAK_CUES.search(s.text) and (here or _COLLECTIVE.search(s.text))):
+        status_cue = _STATUS_CUES.search(s.text)
+        member_cue = _STRONG_CUES.search(s.text) or (_WEAK_CUES.search(s.text) and (here or _COLLECTIVE.search(s.text)))
+        if not member_cue and not status_cue:
             continue
-        if not here and not _COLLECTIVE.search(s.text) and not re.search(r"\b(?:joined|signed|signatories|members)\b", s.text, re.I):
+        if not here and not status_cue and not _COLLECTIVE.search(s.text) \
+                and not re.search(r"\b(?:joined|signed|signatories|members)\b", s.text, re.I):
             continue
         agreement_spans = [(m.start, m.end) for k, m in enumerate(mentions) if k in by_mention and m.sentence == si]
+        ev = ctx.sentence_evidence(s)
         for c_start, c_end in _clauses(s):
             clause = ctx.text[c_start:c_end]
-            status = _clause_status(clause)
+            status, cue_at = _clause_status(clause)
             if status is None:
                 continue
-            except_from = _except_position(clause)
-            for m in ctx.mentions_in(c_start, c_end, (COUNTRY, ORGANISATION)):
-                if m.start in affiliations or any(qs <= m.start < qe for qs, qe in quotes) \
-                        or any(a <= m.start < b for a, b in agreement_spans):
-                    continue
-                if m.kind == ORGANISATION and m.org_type in {"news agency"}:
-                    continue
-                st = status
-                if except_from is not None and m.start - c_start >= except_from:
-                    st = F.NON_SIGNATORY
-                ev = ctx.sentence_evidence(s)
+            actors = [m for m in ctx.mentions_in(c_start, c_end, (COUNTRY, ORGANISATION))
+                      if m.start not in affiliations
+                      and not any(qs <= m.start < qe for qs, qe in quotes)
+                      and not any(a <= m.start < b for a, b in agreement_spans)
+                      and m.org_type != "news agency"
+                      and not _NOT_PARTY_BEFORE.search(ctx.text[max(c_start, m.start - 40):m.start])]
+            chosen: list[tuple[Mention, str]] = []
+            if status in F.MEMBER_STATUSES:
+                except_from = _except_position(clause)
+                for m in actors:
+                    st = F.NON_SIGNATORY if except_from is not None and m.start - c_start >= except_from else status
+                    chosen.append((m, st))
+            else:  # the subject of "attended as an observer", "did not sign", "was invited"
+                before = [m for m in actors if m.start - c_start < cue_at]
+                after = [m for m in actors if m.start - c_start >= cue_at]
+                also = [m for m in after if re.search(r"\bas (?:did|were|was|have|has|do|does)\s+(?:the\s+)?$",
+                                                      ctx.text[max(c_start, m.start - 20):m.start])]
+                chosen = [(m, status) for m in (before + also if before else after)]
+            for m, st in chosen:
                 key = ctx.registry.from_mention(m, ev)
                 if key is None:
                     continue
@@ -278,6 +290,43 @@ def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
     return out
 
 
+_STATUS_CUES = re.compile(r"\bobservers?\b|\binvit(?:ed|ation)\b|\bpartners?\b|\bexcept\b|\bexcluding\b|"
+                          + "|".join(NEGATION_PATTERNS), re.I)
+_NOT_PARTY_BEFORE = re.compile(r"\b(?:help|support|assistance|auspices|aegis|backing|mediation|request|"
+                               r"invitation|behalf|outside|beyond|without|against|unlike|from)\s+(?:of\s+)?(?:the\s+)?$", re.I)
+_NOT_MEMBERS = re.compile(r"\b(?:rather than|but not|not|instead of)\s+(?:full\s+)?(?:members?|parties|signatories)\b"
+                          r"|\bnot (?:a )?(?:member|party|signatory)\b", re.I)
+
+
+def _clause_status(clause: str) -> tuple[str | None, int]:
+    """The status a clause gives the actors it names, and where its cue starts."""
+    low = clause.lower()
+
+    def at(rx: str) -> int | None:
+        m = re.search(rx, low)
+        return m.start() if m else None
+
+    if (p := at(r"\bobservers?\b|\bobserver status\b")) is not None:
+        return F.OBSERVER, p
+    if re.search(r"\bnot (?:been |be |yet )?invited\b|\buninvited\b", low):
+        return None, 0
+    if (p := at(r"\binvit(?:ed|ation)\b")) is not None and not re.search(r"\b(?:joined|signed)\b", low):
+        return F.INVITEE, p
+    for pattern in NEGATION_PATTERNS:
+        if (p := at(pattern)) is not None:
+            return F.NON_SIGNATORY, p
+    stripped = _NOT_MEMBERS.sub(" ", low)
+    if (p := at(r"\bpartners?\b")) is not None and not re.search(r"\bmembers?\b|\bsigned\b|\bsignator", stripped):
+        return F.PARTNER, p
+    if re.search(r"\bsign(?:ed|s|atories|atory)?\b|\bratified\b|\binked\b", low):
+        return F.SIGNATORY, 0
+    if re.search(r"\b(?:launched|formed|founded|founding|created|set up|established)\b", low):
+        return F.FOUNDER, 0
+    if _STRONG_CUES.search(clause) or _WEAK_CUES.search(clause) or _COLLECTIVE.search(clause):
+        return F.MEMBER, 0
+    return None, 0
+
+
 def _clauses(s: Sentence) -> list[tuple[int, int]]:
     spans = []
     cursor = 0
@@ -286,25 +335,6 @@ def _clauses(s: Sentence) -> list[tuple[int, int]]:
         cursor = m.end()
     spans.append((s.start + cursor, s.end))
     return [(a, b) for a, b in spans if b > a]
-
-
-def _clause_status(clause: str) -> str | None:
-    low = clause.lower()
-    if re.search(r"\bobservers?\b|\bobserver status\b", low):
-        return F.OBSERVER
-    if any(re.search(p, low) for p in NEGATION_PATTERNS):
-        return F.NON_SIGNATORY
-    if any(re.search(p, low) for p in INVITEE_PATTERNS) and not re.search(r"\b(?:joined|signed|members?)\b", low):
-        return F.INVITEE
-    if re.search(r"\bpartners?\b", low) and not re.search(r"\bmembers?\b|\bsigned\b|\bjoined\b|\bsignator", low):
-        return F.PARTNER
-    if re.search(r"\bsign(?:ed|s|atories|atory)?\b|\bratified\b|\binked\b", low):
-        return F.SIGNATORY
-    if re.search(r"\b(?:launched|formed|founded|founding|created|set up|established)\b", low):
-        return F.FOUNDER
-    if _STRONG_CUES.search(clause) or _WEAK_CUES.search(clause) or _COLLECTIVE.search(clause):
-        return F.MEMBER
-    return F.MEMBER  # a clause continuing a membership sentence ("... and Vietnam")
 
 
 def _except_position(clause: str) -> int | None:

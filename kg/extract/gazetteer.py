@@ -117,7 +117,7 @@ def _ascii(text: str) -> str:
 
 
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
-_LEADING_THE = re.compile(r"^(?:the|The)\s+")
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 
 # British and American spellings of words in the names of international bodies
 _SPELLINGS = (
@@ -130,8 +130,9 @@ def _variants(form: str, *, spelling: bool = False, ampersand: bool = False) -> 
     """``form`` and the forms news writes for it.
 
     Rules: a leading "the" dropped; a bracketed qualifier dropped ("Saint Martin (French part)");
-    "Saint X" also "St X" and "St. X"; optionally "and" also "&" (not in "X of Y and Z"); optionally British/American
-    spellings swapped; accent-free and curly/straight apostrophe forms of all of these.
+    "Saint X" also "St X" and "St. X"; optionally "and" also "&" (not in "X of Y and Z");
+    optionally British/American spellings swapped; accent-free and curly/straight apostrophe
+    forms of all of these.
     """
     out: list[str] = []
 
@@ -180,8 +181,8 @@ def _data_text(name: str) -> str:
     return resources.files("kg.extract").joinpath("data", name).read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
-def _data_json(name: str) -> Mapping:
+def _data_json(name: str) -> dict:
+    """A JSON data file, parsed afresh: callers cache what they build from it, immutably."""
     return json.loads(_data_text(name))
 
 
@@ -261,7 +262,7 @@ def find_country(name: str) -> CountryEntry | None:
     if not name:
         return None
     index = country_index()
-    text = _LEADING_THE.sub("", name.strip()) if name.strip().lower().startswith("the ") else name
+    text = _LEADING_THE.sub("", name.strip())
     for candidate in (text, _ascii(text)):
         entry = index.get(_key(candidate))
         if entry is not None:
@@ -345,7 +346,7 @@ def find_organisation(name: str) -> OrgEntry | None:
     """Organisation named by ``name`` (any alias, any case, leading "the" allowed), else None."""
     if not name:
         return None
-    text = _LEADING_THE.sub("", name.strip()) if name.strip().lower().startswith("the ") else name
+    text = _LEADING_THE.sub("", name.strip())
     index = organisation_index()
     for candidate in (text, _ascii(text)):
         entry = index.get(_key(candidate))
@@ -429,7 +430,7 @@ def _honorific_genders() -> Mapping[str, str | None]:
 
 
 def honorific_gender(honorific: str) -> str | None:
-    """"male", "female" or None (unknown, or not a gendered form of address): "Ms." → "female"."""
+    """The gender a form of address implies: "Ms." → "female", "Mr" → "male", "Dr" → None."""
     return _honorific_genders().get(honorific.strip().rstrip(".").casefold())
 
 
@@ -495,7 +496,11 @@ def _place_index() -> Mapping[str, PlaceEntry]:
             capital_of[city["countrycode"]] = city
 
     capital_ids = {c["geonameid"] for c in capital_of.values()}
-    excluded = set(_NOT_PLACES)
+    # never a place: calendar and genre words, organisation heads, one-word titles, honorifics,
+    # and every name of a country or of a known organisation
+    excluded = set(_NOT_PLACES) | set(ORG_HEAD_NOUNS)
+    excluded.update(fold(t) for t in role_titles() if " " not in t)
+    excluded.update(fold(h.rstrip(".")) for h in honorifics())
     for entry in countries():
         excluded.update(fold(a) for a in entry.aliases)
         excluded.update(fold(d) for d in entry.demonyms)

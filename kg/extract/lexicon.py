@@ -13,7 +13,7 @@ SPEECH_VERBS = frozenset(
     commented comments emphasised emphasized emphasises emphasizes underlined underlines
     affirmed affirms acknowledged acknowledges admitted admits observed observes pointed
     continued continues concluded concludes cautioned cautions predicted predicts
-    maintained maintains suggested suggests""".split()
+    maintained maintains suggested suggests called calling described describing hailed hailing""".split()
 )
 
 AGREEMENT_NOUNS = {

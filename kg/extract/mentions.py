@@ -77,7 +77,11 @@ class MentionFinder:
         for o in self.orgs.values():
             names = {o.name, *o.aliases}
             self.matcher.add("ORG|" + o.name, [nlp.make_doc(n) for n in sorted(names) if n])
+        # phrases that contain a country name but are not about it ("New Mexico", "Mexico City")
+        self.matcher.add("BLOCK|", [nlp.make_doc(p) for p in gazetteer.non_country_phrases()])
         self.head_nouns = {w.lower() for w in gazetteer.org_head_nouns()}
+        self.title_words = {w for t in gazetteer.role_titles() for w in t.split()} | \
+            {h.rstrip(".").lower() for h in gazetteer.honorifics()}
 
     # -- public -------------------------------------------------------------------------------
     def find(self, doc: Doc) -> list[Mention]:
@@ -123,7 +127,7 @@ class MentionFinder:
         if span.text.casefold() in self.ambiguous:
             # "Chad Smith", "Michael Jordan", "Georgia Brown": a name next to a capitalised word
             if nxt is not None and _is_cap_word(nxt.text) and nxt.text.lower() not in STOP_WORDS \
-                    and not self._is_known_start(doc, span.end):
+                    and nxt.text.lower() not in self.title_words and not self._is_known_start(doc, span.end):
                 return False
             if prev is not None and _is_cap_word(prev.text) and not prev.is_sent_start \
                     and prev.text.lower() not in STOP_WORDS and not self._is_known_end(doc, span.start):
@@ -155,7 +159,7 @@ class MentionFinder:
             while j > i and doc[j - 1].text.lower() in _CONNECTORS:
                 j -= 1
             words = [t.text for t in doc[i:j]]
-            heads = [k for k, w in enumerate(words) if w.lower() in self.head_nouns]
+            heads = [k for k, w in enumerate(words) if w.lower() in self.head_nouns or w.lower().rstrip("s") in self.head_nouns]
             if heads and j - i >= 2 and not any(w.lower() in AGREEMENT_NOUNS for w in words):
                 s = i
                 # a leading "The" at a sentence start is not part of the name
@@ -222,6 +226,8 @@ class MentionFinder:
             cand_start, cand = m.start(g), m.group(g)
             words = cand.split()
             for k in range(len(words), 0, -1):  # longest known place prefix
+                if k < len(words) and not words[k - 1].endswith((",", ".")):
+                    continue  # "Kim Jong Un": a place name must not run on into more capitals
                 name = " ".join(words[:k]).rstrip(".,")
                 s, e = cand_start, cand_start + len(name)
                 if any(s < te and ts < e for ts, te in taken):

@@ -23,6 +23,7 @@ from kg.extract.facts import Post
 from kg.extract.lexicon import MONTHS, SPEECH_VERBS, STOP_WORDS, WEEKDAYS
 from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
 
+_CONNECT = frozenset({"the", "of", "for", "and", "on", "in", "&"})
 _PARTICLES = frozenset("de da van von der den al el bin ibn bint ben la le du dos di del ter".split())
 _NOT_NAMES = frozenset(
     """The A An This That These Those It Its He She They We I You His Her Their Our But And Or
@@ -49,7 +50,7 @@ class PeopleFinder:
         """Register persons in ``ctx.registry``, fill ``ctx.person_mentions``, return posts."""
         doc = ctx.doc
         ent_at = _entity_index(doc, ctx.mentions)
-        roles = self._role_spans(doc)
+        roles = self._role_spans(doc, ent_at)
         posts: list[Post] = []
         seen_posts: set[tuple[str, str, str | None]] = set()
         covered: set[int] = set()  # token indices already used by a person name
@@ -84,6 +85,17 @@ class PeopleFinder:
                 n_end = self._name_run(doc, role.end + 1, ent_at)
                 if n_end - (role.end + 1) >= 2 and (n_end >= len(doc) or doc[n_end].text in {",", ".", "said", "told", "and", ";", ")"}):
                     add_person(doc[role.end + 1:n_end], role, self._affiliation_before(doc, role, ent_at))
+                    continue
+            # R of|for [the] X [(ACR)], N, : "The secretary-general of ASEAN, Rosario Dimaculangan,"
+            comp = self._complement(doc, role.end, ent_at)
+            if comp is not None:
+                comp_end, comp_mention = comp
+                n_end = self._name_run(doc, comp_end + 1, ent_at)
+                if n_end - (comp_end + 1) >= 2 and (n_end >= len(doc) or doc[n_end].text in {",", ".", "said", "told", "and", ";", ")"}):
+                    if comp_mention is None:  # "minister for the Middle East": part of the role
+                        role = Span(doc, role.start, comp_end, label="ROLE")
+                    add_person(doc[comp_end + 1:n_end], role,
+                               comp_mention or self._affiliation_before(doc, role, ent_at))
                     continue
             # N, [the] [A['s]] R : "Ruth Wanjiru, Kenya's foreign minister"
             left = self._left_of_role(doc, role, ent_at)
@@ -133,18 +145,28 @@ class PeopleFinder:
         return posts
 
     # -- role phrases -----------------------------------------------------------------------
-    def _role_spans(self, doc: Doc) -> list[Span]:
+    def _role_spans(self, doc: Doc, ent_at: dict[int, Mention]) -> list[Span]:
         spans = []
         for _, s, e in self.matcher(doc):
             # extend left over modifiers/portfolio words: "home affairs commissioner"
             while s > 0 and (doc[s - 1].lower_ in self.modifiers or doc[s - 1].lower_ in self.portfolio) \
-                    and doc[s - 1].lower_ not in STOP_WORDS:
+                    and doc[s - 1].lower_ not in STOP_WORDS and (s - 1) not in ent_at:
                 s -= 1
-            # extend right: "Commissioner for Home Affairs", "Minister of State for Trade"
+            # "Egyptian Electricity Minister": a capitalised portfolio between an affiliation and the title
+            k = s
+            while k > 0 and s - k < 3 and doc[k - 1].is_alpha and doc[k - 1].text[:1].isupper() \
+                    and (k - 1) not in ent_at and doc[k - 1].lower_ not in STOP_WORDS:
+                k -= 1
+            if k < s and (k - 1) in ent_at and ent_at[k - 1].kind in (COUNTRY, DEMONYM, ORGANISATION):
+                s = k
+            # extend right: "Commissioner for Home Affairs", "minister of water and irrigation"
             j = e
-            if j + 1 < len(doc) and doc[j].lower_ in {"for", "of"} and doc[j + 1].lower_ in self.portfolio:
+            if j + 1 < len(doc) and doc[j].lower_ in {"for", "of"} and (
+                    doc[j + 1].lower_ in self.portfolio or doc[j + 1].is_lower and doc[j + 1].is_alpha
+                    and doc[j + 1].lower_ not in STOP_WORDS):
                 j += 1
-                while j < len(doc) and (doc[j].lower_ in self.portfolio or doc[j].lower_ == "and"):
+                while j < len(doc) and j - e <= 5 and (doc[j].lower_ in self.portfolio or doc[j].lower_ == "and"
+                                                        or doc[j].is_lower and doc[j].is_alpha and doc[j].lower_ not in STOP_WORDS):
                     j += 1
                 while doc[j - 1].lower_ == "and":
                     j -= 1
@@ -217,6 +239,23 @@ class PeopleFinder:
             return m
         return None
 
+    def _complement(self, doc: Doc, i: int, ent_at: dict[int, Mention]) -> tuple[int, Mention | None] | None:
+        """'of|for|at [the] X [(ACR)]' after a role, ending at a comma: (comma index, entity of X)."""
+        if i >= len(doc) or doc[i].lower_ not in {"of", "for", "at"}:
+            return None
+        j = i + 1
+        mention = None
+        while j < len(doc) and j - i <= 10 and doc[j].text != ",":
+            t = doc[j]
+            if j in ent_at and mention is None and ent_at[j].kind in (COUNTRY, ORGANISATION):
+                mention = ent_at[j]
+            if not (t.lower_ in _CONNECT or t.text[:1].isupper() or t.text in "()" or j in ent_at):
+                return None
+            j += 1
+        if j >= len(doc) or doc[j].text != ",":
+            return None
+        return j, mention
+
     def _affiliation_after(self, doc: Doc, i: int, skip_to: int, ent_at: dict[int, Mention]) -> Mention | None:
         """'R of|for|at [the] A' (used when the role is not preceded by its affiliation)."""
         j = i
@@ -244,7 +283,12 @@ def _entity_index(doc: Doc, mentions: list[Mention]) -> dict[int, Mention]:
 
 
 def _is_name_word(text: str) -> bool:
-    if not text or not text[0].isupper():
+    if not text:
+        return False
+    head, dash, rest = text.partition("-")
+    if dash and head.lower() in _PARTICLES and rest[:1].isupper():
+        return True  # "al-Khafaji", "el-Sisi"
+    if not text[0].isupper():
         return False
     letters = [c for c in text if c.isalpha()]
     if not letters:

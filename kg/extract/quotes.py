@@ -76,28 +76,29 @@ def find_quotes(ctx: ArticleContext) -> list[Quote]:
         # attribution after: '," she said' / '," said Malmstroem' / ', X told reporters'
         m = _ACCORDING.match(after) or _AFTER_VERB_SPEAKER.match(after)
         if m and not _looks_like_clause(m.group("who")):
-            speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker)
+            speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker, first=True)
         if speaker is None:
             m = _AFTER_SPEAKER_VERB.match(after)
-            if m and len(m.group("who").split()) <= 8:
-                speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker)
+            if m and (len(m.group("who").split()) <= 8 or ctx.persons_in(after_offset + m.start("who"), after_offset + m.end("who"))):
+                speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker, first=True)
         # attribution before: 'X said: "' / 'X said the plan "will ...'
         if speaker is None and before.strip():
             sent_start = ctx.sentences[ctx.sentence_index(q.start)].start
             clause = text[max(sent_start, q.start - 1 - len(before)):q.start - 1]
             m = _BEFORE.search(clause)
             if m:
-                who = m.group("who").strip()
-                who = re.split(r"[,;]\s+", who)[-1]
-                speaker = _resolve(ctx, who, q.start - 1 - len(clause) + m.start("who"), last_speaker)
+                speaker = _resolve(ctx, m.group("who"), q.start - 1 - len(clause) + m.start("who"), last_speaker)
         words = len(inner.split())
+        if speaker is None and quotes and n and spans[n - 1].start >= para[0] and quotes[-1].start == spans[n - 1].start:
+            speaker = quotes[-1].speaker  # the second half of a split quote, or a follow-on quote
+
         if speaker is None:
             # attribution in the next sentence: '"...". The minister said this ...' / 'She added.'
             s_idx = ctx.sentence_index(max(q.start, q.end - 1))
             if s_idx + 1 < len(ctx.sentences) and words >= 4:
                 nxt_s = ctx.sentences[s_idx + 1]
                 if nxt_s.start >= q.end:
-                    m = re.match(rf"(?P<who>[^\".“”,;]{{1,60}}?)\s+{_SPEECH}\b", nxt_s.text, re.I)
+                    m = re.match(rf"(?P<who>[^\".“”;]{{1,80}}?)\s+(?:{_SPEECH}|made the (?:remarks|comments|statement)|was speaking|spoke)\b", nxt_s.text, re.I)
                     if m and not _quote_inside(spans, nxt_s.start, nxt_s.end):
                         speaker = _resolve(ctx, m.group("who"), nxt_s.start + m.start("who"), last_speaker)
         if speaker is None and words >= 8 and quotes and _continues_previous(text, spans, n, quotes):
@@ -115,16 +116,19 @@ def find_quotes(ctx: ArticleContext) -> list[Quote]:
     return quotes
 
 
-def _resolve(ctx: ArticleContext, who: str, offset: int, last_speaker: str | None) -> str | None:
+def _resolve(ctx: ArticleContext, who: str, offset: int, last_speaker: str | None,
+             first: bool = False) -> str | None:
     """The actor key a speaker phrase refers to: a person (by name, surname, pronoun or role),
-    or a country or organisation ("the ministry said")."""
+    or a country or organisation ("the ministry said"). ``first``: the speaker phrase follows
+    the quote, so its first person is the speaker; otherwise the last one before the verb."""
+    persons = [p for p in ctx.person_mentions if offset <= p.start < offset + len(who)]
+    if persons:
+        return persons[0].key if first else persons[-1].key
+    offset += len(who) - len(who.lstrip())
     who_stripped = who.strip()
     low = who_stripped.lower()
     if low in PRONOUNS:
         return _pronoun(ctx, PRONOUNS[low], offset, last_speaker)
-    persons = [p for p in ctx.person_mentions if offset <= p.start < offset + len(who_stripped) + 1]
-    if persons:
-        return persons[-1].key
     key = ctx.registry.find_person(who_stripped)
     if key is not None:
         return key
@@ -140,7 +144,12 @@ def _resolve(ctx: ArticleContext, who: str, offset: int, last_speaker: str | Non
 
 def _pronoun(ctx: ArticleContext, gender: str | None, offset: int, last_speaker: str | None) -> str | None:
     candidates = _persons_before(ctx, offset)
-    if last_speaker is not None and _compatible(ctx, last_speaker, gender):
+    para_start = _paragraph_bounds(ctx.text, offset)[0]
+    in_para = [p.key for p in ctx.person_mentions if para_start <= p.start < offset]
+    in_para = [k for k in reversed(in_para) if _compatible(ctx, k, gender)]
+    if in_para:
+        key = in_para[0]
+    elif last_speaker is not None and _compatible(ctx, last_speaker, gender):
         key = last_speaker
     else:
         key = next((k for k in reversed(candidates) if _compatible(ctx, k, gender)), None)
@@ -170,7 +179,7 @@ def _role_words(ctx: ArticleContext, person_key: str) -> set[str]:
 
 
 def _looks_like_clause(who: str) -> bool:
-    return len(who.split()) > 6
+    return len(who.split()) > 12
 
 
 def _quote_inside(spans: list[QuoteSpan], start: int, end: int) -> bool:

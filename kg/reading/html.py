@@ -87,7 +87,8 @@ def _text_of(element: etree._Element) -> str:
 
 
 def _article_container(root: etree._Element) -> etree._Element:
-    articles = list(root.iter("article"))
+    # An article inside another holds less text than it: only the outermost ones compete.
+    articles = [a for a in root.iter("article") if next(a.iterancestors("article"), None) is None]
     if articles:
         texts = [len(_text_of(a)) for a in articles]
         return articles[texts.index(max(texts))]

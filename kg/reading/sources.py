@@ -33,6 +33,7 @@ STDIN_SOURCE = "<stdin>"
 _SNIFF_BYTES = 8192
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_GZIP_MAGIC = b"\x1f\x8b"
 _BLANK = b" \t\r\n\x0b\x0c"
 
 
@@ -69,14 +70,23 @@ def _too_large(size: int) -> str:
     return f"too large ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)"
 
 
+def _not_text(head: bytes) -> str | None:
+    """Why data starting with these bytes is not UTF-8 text, or None."""
+    if head.startswith(_UTF16_BOMS):
+        return "UTF-16 text; save the file as UTF-8"
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip-compressed data; decompress it, or name a JSON Lines file *.jsonl.gz"
+    if b"\x00" in head[:_SNIFF_BYTES]:
+        return "binary file (contains NUL bytes)"
+    return None
+
+
 def _decode(data: bytes, source: str) -> str:
     """Whole-file bytes → text, or ``InputError`` for empty, binary or non-UTF-8 data."""
     if not data.strip(_BLANK):
         raise InputError(source, "empty file")
-    if data.startswith(_UTF16_BOMS):
-        raise InputError(source, "UTF-16 text; save the file as UTF-8")
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        raise InputError(source, "binary file (contains NUL bytes)")
+    if problem := _not_text(data):
+        raise InputError(source, problem)
     skip = len(_BOM) if data.startswith(_BOM) else 0
     try:
         text = data[skip:].decode("utf-8")
@@ -99,7 +109,8 @@ class _Replay(io.RawIOBase):
 
     def __init__(self, head: bytes, rest: IO[bytes]) -> None:
         super().__init__()
-        self._head = head
+        self._head = memoryview(head)
+        self._at = 0
         self._rest = rest
 
     def readable(self) -> bool:
@@ -107,8 +118,9 @@ class _Replay(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         size = len(buffer)
-        if self._head:
-            data, self._head = self._head[:size], self._head[size:]
+        if self._at < len(self._head):
+            data: bytes | memoryview = self._head[self._at : self._at + size]
+            self._at += len(data)
         else:
             data = self._rest.read(size)
         buffer[: len(data)] = data
@@ -117,21 +129,21 @@ class _Replay(io.RawIOBase):
 
 def _sniff(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     """Read ahead to the first non-blank byte (at least 8 KB); return it and a replaying stream."""
-    head = stream.read(_SNIFF_BYTES)
-    while head and not head.strip(_BLANK) and len(head) <= MAX_FILE_BYTES:
+    head = bytearray(stream.read(_SNIFF_BYTES))
+    blank_until = 0  # head[:blank_until] is known to be blank
+    while head and not head[blank_until:].strip(_BLANK) and len(head) <= MAX_FILE_BYTES:
         more = stream.read(_SNIFF_BYTES)
         if not more:
             break
+        blank_until = len(head)
         head += more
-    return head, io.BufferedReader(_Replay(head, stream))
+    return bytes(head), io.BufferedReader(_Replay(bytes(head), stream))
 
 
 def _read_jsonl_stream(stream: IO[bytes], source: str) -> Iterator[Article | InputError]:
     head, replay = _sniff(stream)
-    if head.startswith(_UTF16_BOMS):
-        yield InputError(source, "UTF-16 text; save the file as UTF-8")
-    elif b"\x00" in head[:_SNIFF_BYTES]:
-        yield InputError(source, "binary file (contains NUL bytes)")
+    if problem := _not_text(head):
+        yield InputError(source, problem)
     else:
         yield from iter_jsonl(replay, source)
 

@@ -43,9 +43,12 @@ _NOTICE = re.compile(
 )
 _URL_ANGLED = re.compile(r"<(?P<url>[a-z][a-z0-9+.-]*://[^<>\s]+)>", re.I)
 _URL_BARE = re.compile(r"(?P<url>https?://[^\s<>\"]+)", re.I)
-_RETRIEVED = re.compile(r"\bretrieved\s+(?:on\s+)?(?P<date>.+?)(?:\s+from\b|\s*<|\s+https?://|$)", re.I)
+_RETRIEVED = re.compile(
+    r"\bretrieved\s+(?:on\s+)?(?P<date>.+?)(?:\s+from\b|\s*<|\s+https?://|$)", re.I
+)
 _CITED_TITLE = re.compile(r"^(?P<title>.+?)\s*\((?P<year>\d{4})(?:,\s*(?P<day>[^)]*))?\)")
-_CITED_TITLE_ONLY = re.compile(r"^(?P<title>.+?)[\s.,;]*\bretrieved\b", re.I)
+_RETRIEVED_WORD = re.compile(r"\bretrieved\b", re.I)
+_MAX_CITATION_CHARS = 2000
 
 
 @dataclass
@@ -59,14 +62,20 @@ class _Trailer:
     retrieved: dt.date | None = None
 
 
-def _metadata_kind(line: str) -> str | None:
+def _squash(line: str) -> str:
+    """Whitespace runs → one space, so that no pattern here ever scans a long run twice."""
+    return " ".join(line.split())
+
+
+def _metadata_kind(raw_line: str) -> str | None:
     """"copyright", "citation" or "notice" when the line starts a trailer item."""
+    line = _squash(raw_line)
     if _CITATION.match(line):
         return "citation"
     if _NOTICE.match(line):
         return "notice"
-    m = _COPYRIGHT.match(line)
-    if m and len(line.strip()) <= _MAX_COPYRIGHT_CHARS:
+    m = _COPYRIGHT.match(line) if len(line) <= _MAX_COPYRIGHT_CHARS else None
+    if m:
         # "(c)" also numbers list items ("(c) the parties agree"): demand a year there.
         if m.group("year") or m.group("mark") == "©":
             return "copyright"
@@ -74,7 +83,7 @@ def _metadata_kind(line: str) -> str | None:
 
 
 def _read_copyright(line: str, trailer: _Trailer) -> None:
-    m = _COPYRIGHT.match(line)
+    m = _COPYRIGHT.match(_squash(line))
     if m is None:
         return
     who = clean_inline(_RIGHTS_RESERVED.sub("", m.group("who"))).strip(" .,;:")
@@ -84,7 +93,7 @@ def _read_copyright(line: str, trailer: _Trailer) -> None:
 
 def _read_citation(text: str, trailer: _Trailer) -> None:
     m = _CITATION.match(text)
-    if m is None:
+    if m is None or len(text) > _MAX_CITATION_CHARS:
         return
     rest = m.group("rest").strip()
     url = _URL_ANGLED.search(rest) or _URL_BARE.search(rest)
@@ -98,10 +107,8 @@ def _read_citation(text: str, trailer: _Trailer) -> None:
         trailer.title = clean_inline(cited.group("title")) or None
         if cited.group("day"):
             trailer.date = parse_date(f"{cited.group('day')} {cited.group('year')}")
-    else:
-        only = _CITED_TITLE_ONLY.match(rest)
-        if only:
-            trailer.title = clean_inline(only.group("title")) or None
+    elif word := _RETRIEVED_WORD.search(rest):
+        trailer.title = clean_inline(rest[: word.start()].rstrip(" .,;")) or None
 
 
 def _read_trailer_item(lines: list[str], trailer: _Trailer) -> None:
@@ -110,7 +117,7 @@ def _read_trailer_item(lines: list[str], trailer: _Trailer) -> None:
     if kind == "copyright":
         _read_copyright(lines[0], trailer)
     elif kind == "citation":
-        _read_citation(" ".join(line.strip() for line in lines), trailer)
+        _read_citation(_squash(" ".join(lines)), trailer)
 
 
 def _split_paragraphs(lines: list[str]) -> list[list[str]]:
@@ -172,7 +179,7 @@ def parse_wire(text: str, source: str) -> Article:
     date: dt.date | None = None
     had_header = False
     start = _next_filled(lines, 0)
-    if start is not None and (heading := _TITLE.match(lines[start])):
+    if start is not None and (heading := _TITLE.match(_squash(lines[start]))):
         title = clean_inline(heading.group(1)) or None
         had_header = True
         start += 1
