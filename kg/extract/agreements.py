@@ -71,7 +71,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
         q = next(((s, e) for s, e in quotes if s <= tok.idx < e), None)
         if q is not None:
             inner = ctx.text[q[0]:q[1]].strip(" ,.")
-            if len(inner.split()) <= 8:
+            inner_words = [w.lower().strip(",.") for w in inner.split()]
+            if len(inner_words) <= 6 and tok.lower_ in inner_words[-2:]:
                 named = inner[:1].isupper() and any(w[:1].isupper() for w in inner.split()[1:]) or \
                     (inner[:1].isupper() and len(inner.split()) == 1)
                 out.append(AgreementMention(q[0], q[1], kind, inner, named, False, False, sent))
@@ -147,6 +148,10 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
                 target = same[-1]
             elif same and any(_norm(a.fact.label) == _norm(m.label) for a in same):
                 target = next(a for a in same if _norm(a.fact.label) == _norm(m.label))
+            elif not m.indefinite and agreements and not _launch_in_sentence(ctx, m.sentence):
+                target = _latest(agreements, m.sentence)  # "the founding charter" of the agreement
+            elif m.indefinite and agreements and not _launch_in_sentence(ctx, m.sentence):
+                continue  # "the idea of a regional pact": a generic mention, not a new agreement
         else:
             if not m.indefinite:
                 same = [a for a in agreements if a.fact.kind == m.head]
@@ -346,40 +351,54 @@ def _except_position(clause: str) -> int | None:
 
 def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
                 quotes: list[tuple[int, int]]) -> list[F.Commitment]:
-    """Aims and commitments: 'one of the aims ... is to X', 'countries committed to Y'."""
+    """Aims and commitments: 'one of the aims ... is to X', 'countries committed to Y',
+    'a treaty that bans X', 'launched an alliance to X', 'under the pact, members will X'."""
     if not by_mention:
         return []
     first_sentence = min(m.sentence for k, m in enumerate(mentions) if k in by_mention)
     out: list[F.Commitment] = []
+    seen: set[tuple[str, str]] = set()
     current: _Agreement | None = None
     for si, s in enumerate(ctx.sentences):
-        here = [by_mention[k] for k, m in enumerate(mentions) if k in by_mention and m.sentence == si]
+        here = [(m, by_mention[k]) for k, m in enumerate(mentions) if k in by_mention and m.sentence == si]
         if here:
-            current = here[0]
+            current = here[0][1]
         if si < first_sentence or current is None:
             continue
-        agreement = here[0] if here else current
+        agreement = here[0][1] if here else current
+        starts: list[int] = []  # offsets in s.text where a commitment phrase begins
+        for m, _ in here:  # "a treaty that bans ...", "an alliance to stamp out ..."
+            rel = _AFTER_AGREEMENT.match(ctx.text, m.end, s.end)
+            if rel:
+                starts.append(rel.end() - s.start)
         for rx in COMMITMENT_CUES:
-            m = re.search(rx, s.text, re.I)
-            if m is None:
+            cm = re.search(rx, s.text, re.I)
+            if cm is not None:
+                starts.append(cm.end())
+        for at in sorted(set(starts)):
+            if any(qs <= s.start + at < qe for qs, qe in quotes):
                 continue
-            at = s.start + m.end()
-            if any(qs <= at < qe for qs, qe in quotes):
-                break
-            body = s.text[m.end():]
-            body = re.split(r",\s*(?:he|she|they|officials?|the \w+)\s+(?:said|says|added)\b|\s+\(|\"|“", body)[0]
+            body = s.text[at:]
+            body = re.split(r",\s*(?:he|she|they|officials?|diplomats?|the \w+)\s+(?:said|says|added)\b|\s+\(|\"|“|;|,\s+(?:as|while|but|although|which|saying)\s", body)[0]
+            body = _SUBJECT.sub("", body.strip(), count=1)
             body = body.strip().rstrip(".;:,").strip()
             for part in _split_coordinated(body):
-                if len(part.split()) >= 3:
-                    ev = ctx.sentence_evidence(s)
-                    out.append(F.Commitment(agreement.fact.key, part, ev))
-            break
+                if len(part.split()) >= 3 and (agreement.fact.key, part) not in seen:
+                    if any(part in c.text or c.text in part for c in out if c.agreement == agreement.fact.key):
+                        continue
+                    seen.add((agreement.fact.key, part))
+                    out.append(F.Commitment(agreement.fact.key, part, ctx.sentence_evidence(s)))
     return out
 
 
+_VERB_ALT = "|".join(sorted(BASE_VERBS | {"ban", "bar", "outlaw", "prohibit", "open", "adopt", "halve"}, key=len, reverse=True))
+_AFTER_AGREEMENT = re.compile(rf"[\"”]?\s*(?:,\s*)?(?:that|which|to)\s+(?:will\s+|would\s+|also\s+)?(?=(?:{_VERB_ALT})s?\b)", re.I)
+_SUBJECT = re.compile(r"^(?:[\w'’-]+\s+){0,6}?(?:will|would|shall|must|are to|is to|(?:also\s+)?(?:agreed|committed|pledged|promised|undertook|vowed)\s+to)\s+(?=\w)", re.I)
+
+
 def _split_coordinated(text: str) -> list[str]:
-    """'establish units and make it easier to X' → two commitments (split before a base verb)."""
-    parts = re.split(r",?\s+and\s+(?=(?:" + "|".join(sorted(BASE_VERBS)) + r")\b)", text)
+    """'establish units and make it easier to X' → two commitments (split before a verb)."""
+    parts = re.split(rf"(?:,\s+(?:and\s+)?|\s+and\s+)(?:to\s+)?(?=(?:{_VERB_ALT})s?\b)", text)
     out = []
     for p in parts:
         p = re.sub(r"^(?:try to|seek to|work to|help to|aim to)\s+", "", p.strip())
@@ -395,9 +414,9 @@ def _cap(word: str) -> bool:
 
 def _indefinite(doc, i: int) -> bool:
     j = i - 1
-    while j >= 0 and not doc[j].is_alpha and doc[j].text not in {",", "."}:
+    while j >= 0 and i - j <= 4 and doc[j].text not in {",", "."} and doc[j].lower_ not in DETERMINERS - {"new"}:
         j -= 1
-    return j >= 0 and doc[j].lower_ in {"a", "an", "another", "new"}
+    return j >= 0 and doc[j].lower_ in {"a", "an", "another"}
 
 
 def _sentence_initial(ctx: ArticleContext, offset: int) -> bool:

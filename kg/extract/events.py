@@ -15,6 +15,7 @@ from kg.extract.facts import Agreement, Event, Membership, Place
 from kg.extract.lexicon import EVENT_NOUNS, LAUNCH_VERBS
 from kg.extract.mentions import COUNTRY, ORGANISATION, PLACE
 
+_GATHERINGS = frozenset({"press conference", "summit", "meeting", "visit", "conference"})
 _EVENT_RX = re.compile(r"\b(?:joint\s+)?(?:" + "|".join(sorted(EVENT_NOUNS, key=len, reverse=True)) + r")\b", re.I)
 
 
@@ -62,10 +63,21 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
             ev = ctx.sentence_evidence(s)
             key = f"event:{etype}"
             parts = participants(s.start, s.end, etype not in {"press conference"})
+            if etype in {"signing", "ceremony", "launch"}:
+                # "the signing ceremony": the launch or signing of an agreement already recorded
+                occasion = next((e for e in events.values() if e.agreement is not None), None)
+                if occasion is not None:
+                    occasion.participants = list(dict.fromkeys(occasion.participants + parts))
+                    occasion.place = occasion.place or place_in(s.start, s.end)
+                    break
             existing = events.get(key)
             if existing is None:
-                events[key] = Event(key, etype, etype, dates[0].date if dates else None,
-                                    place_in(s.start, s.end), parts, None, ev)
+                date = dates[0].date if dates else None
+                place = place_in(s.start, s.end)
+                persons = [p for p in parts if p.startswith("person:")]
+                if date is None and place is None and not (etype in _GATHERINGS and persons):
+                    break  # "after years of negotiations": no occasion to record
+                events[key] = Event(key, etype, etype, date, place, parts, None, ev)
             else:
                 existing.participants = list(dict.fromkeys(existing.participants + parts))
                 existing.date = existing.date or (dates[0].date if dates else None)

@@ -22,7 +22,8 @@ from kg.extract.sentences import paragraphs
 
 _OPEN = "\"“„«"
 _CLOSE = "\"”“»"
-_SPEECH = r"(?:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
+# speech verbs are matched in lower case only: "States" in "United States" is not a verb
+_SPEECH = r"(?-i:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
 _AFTER_SPEAKER_VERB = re.compile(rf"^[\s,.!?;:—–-]*(?P<who>[^\".“”]{{1,80}}?)\s+{_SPEECH}\b", re.I)
 _AFTER_VERB_SPEAKER = re.compile(rf"^[\s,.!?;:—–-]*{_SPEECH}\s+(?P<who>[^\".“”,;]{{1,80}})", re.I)
 _BEFORE = re.compile(rf"(?P<who>[^\".“”;]{{1,100}}?)\s+(?:{_SPEECH}|according to)\b(?P<rest>[^\"“”]{{0,120}})$", re.I)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 import lxml.etree as etree
 import lxml.html
@@ -87,8 +88,13 @@ def _text_of(element: etree._Element) -> str:
 
 
 def _article_container(root: etree._Element) -> etree._Element:
-    # An article inside another holds less text than it: only the outermost ones compete.
-    articles = [a for a in root.iter("article") if next(a.iterancestors("article"), None) is None]
+    # Only outermost articles compete (one inside another holds less text than it), and
+    # not those inside dropped parts of the page (related-story cards in an <aside>).
+    articles = [
+        a
+        for a in root.iter("article")
+        if not any(_tag(up) in _DROP or _tag(up) == "article" for up in a.iterancestors())
+    ]
     if articles:
         texts = [len(_text_of(a)) for a in articles]
         return articles[texts.index(max(texts))]
@@ -106,45 +112,52 @@ def _one_line(value: str | None) -> str | None:
     return value or None
 
 
-class _Head:
-    """The page metadata, gathered in one pass over the document."""
+@dataclass
+class _PageMeta:
+    """The page's metadata: meta tags by property and by name, and a few elements."""
 
-    def __init__(self, root: etree._Element) -> None:
-        self.properties: dict[str, str] = {}
-        self.names: dict[str, str] = {}
-        self.canonical: str | None = None
-        self.title: str | None = None
-        self.h1: str | None = None
-        self.time: str | None = None
-        for element in root.iter("meta", "link", "title", "time", "h1"):
-            tag = _tag(element)
-            if tag == "meta":
-                content = element.get("content")
-                if content is None:
-                    continue
-                for key, table in (("property", self.properties), ("name", self.names),
-                                   ("itemprop", self.properties)):  # fmt: skip
-                    attr = (element.get(key) or "").strip().lower()
-                    if attr:
-                        table.setdefault(attr, content)
-            elif tag == "link":
-                rel = (element.get("rel") or "").lower().split()
-                if "canonical" in rel and self.canonical is None:
-                    self.canonical = element.get("href")
-            elif tag == "title" and self.title is None:
-                self.title = _one_line(_text_of_inline(element))
-            elif tag == "time" and self.time is None:
-                self.time = element.get("datetime")
-            elif tag == "h1" and self.h1 is None:
-                self.h1 = _one_line(_text_of_inline(element))
+    properties: dict[str, str] = field(default_factory=dict)  # property= and itemprop=
+    names: dict[str, str] = field(default_factory=dict)  # name=
+    canonical: str | None = None
+    title: str | None = None
+    h1: str | None = None
+    time: str | None = None  # <time datetime="...">
 
-    def date(self) -> dt.date | None:
-        candidates = [self.properties.get(p) for p in _DATE_PROPERTIES]
-        candidates += [self.time] + [self.names.get(n) for n in _DATE_NAMES]
-        for value in candidates:
-            if value and (date := parse_date(value)) is not None:
-                return date
-        return None
+
+def _page_meta(root: etree._Element) -> _PageMeta:
+    """Gather the metadata in one pass; the first occurrence of each item wins."""
+    meta = _PageMeta()
+    for element in root.iter("meta", "link", "title", "time", "h1"):
+        tag = _tag(element)
+        if tag == "meta":
+            content = element.get("content")
+            if content is None:
+                continue
+            for key, table in (("property", meta.properties), ("name", meta.names),
+                               ("itemprop", meta.properties)):  # fmt: skip
+                attr = (element.get(key) or "").strip().lower()
+                if attr:
+                    table.setdefault(attr, content)
+        elif tag == "link":
+            rel = (element.get("rel") or "").lower().split()
+            if "canonical" in rel and meta.canonical is None:
+                meta.canonical = element.get("href")
+        elif tag == "title" and meta.title is None:
+            meta.title = _one_line(_text_of_inline(element))
+        elif tag == "time" and meta.time is None:
+            meta.time = element.get("datetime")
+        elif tag == "h1" and meta.h1 is None:
+            meta.h1 = _one_line(_text_of_inline(element))
+    return meta
+
+
+def _published(meta: _PageMeta) -> dt.date | None:
+    candidates = [meta.properties.get(p) for p in _DATE_PROPERTIES]
+    candidates += [meta.time] + [meta.names.get(n) for n in _DATE_NAMES]
+    for value in candidates:
+        if value and (date := parse_date(value)) is not None:
+            return date
+    return None
 
 
 def _text_of_inline(element: etree._Element) -> str:
@@ -172,20 +185,16 @@ def parse_html(data: bytes, source: str) -> Article:
         raise InputError(source, problem)
     if root is None:
         raise InputError(source, "no article text in the HTML")
-    head = _Head(root)
+    meta = _page_meta(root)
     text = _text_of(_article_container(root))
     if not text:
         raise InputError(source, "no article text in the HTML")
-    title = _one_line(head.properties.get("og:title")) or head.title or head.h1
-    publisher = _one_line(head.properties.get("og:site_name")) or _one_line(
-        head.names.get("publisher")
-    )
-    url = _one_line(head.canonical) or _one_line(head.properties.get("og:url"))
     return Article(
         source=source,
         text=text,
-        title=title,
-        date=head.date(),
-        publisher=publisher,
-        url=url,
+        title=_one_line(meta.properties.get("og:title")) or meta.title or meta.h1,
+        date=_published(meta),
+        publisher=_one_line(meta.properties.get("og:site_name"))
+        or _one_line(meta.names.get("publisher")),
+        url=_one_line(meta.canonical) or _one_line(meta.properties.get("og:url")),
     )

@@ -27,7 +27,16 @@ from kg.reading.jsonl import iter_jsonl
 from kg.reading.wire import parse_wire
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
-ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl", ".jsonl.gz")
+# Suffix → reader, the longest suffix first; the one list of what counts as an article file.
+_KINDS = (
+    (".jsonl.gz", "jsonl.gz"),
+    (".jsonl", "jsonl"),
+    (".html", "html"),
+    (".htm", "html"),
+    (".txt", "text"),
+    (".md", "text"),
+)
+ARTICLE_SUFFIXES = tuple(suffix for suffix, _ in _KINDS)
 STDIN = "-"
 STDIN_SOURCE = "<stdin>"
 _SNIFF_BYTES = 8192
@@ -45,15 +54,7 @@ def default_article_path() -> Path:
 def _kind(name: str) -> str | None:
     """"jsonl", "jsonl.gz", "html" or "text" for an article file name, else None."""
     lower = name.lower()
-    if lower.endswith(".jsonl.gz"):
-        return "jsonl.gz"
-    if lower.endswith(".jsonl"):
-        return "jsonl"
-    if lower.endswith((".html", ".htm")):
-        return "html"
-    if lower.endswith((".txt", ".md")):
-        return "text"
-    return None
+    return next((kind for suffix, kind in _KINDS if lower.endswith(suffix)), None)
 
 
 def _os_problem(err: OSError) -> str:
@@ -67,7 +68,7 @@ def _os_problem(err: OSError) -> str:
 
 
 def _too_large(size: int) -> str:
-    return f"too large ({size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)"
+    return f"too large ({size:,} bytes; the limit is {MAX_FILE_BYTES // (1024 * 1024)} MB)"
 
 
 def _not_text(head: bytes) -> str | None:
