@@ -1,7 +1,7 @@
 """The ``kg`` command: parses arguments, calls the library, turns ``KgError`` into one line.
 
 Exit codes: 0 success, 1 failure (or a negative verdict such as a non-conforming graph),
-2 usage error. Data goes to stdout; messages and summaries of progress go to stderr.
+2 usage error, 141 when the reader of stdout went away (``kg query members | head``). Data goes to stdout; messages and summaries of progress go to stderr.
 Tracebacks are shown only with ``--debug``.
 """
 
@@ -77,7 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return _COMMANDS[args.command](args)
+        code = _COMMANDS[args.command](args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here for short outputs
+        return code
+    except BrokenPipeError:  # the reader went away (kg query ... | head): not an error of ours
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a command killed by a closed pipe
     except UsageError as exc:
         print(f"kg {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -93,6 +98,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kg {args.command}: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
               file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. captured)
+        pass
 
 
 # -- commands ---------------------------------------------------------------------------------

@@ -148,7 +148,7 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
                 target = same[-1]
             elif same and any(_norm(a.fact.label) == _norm(m.label) for a in same):
                 target = next(a for a in same if _norm(a.fact.label) == _norm(m.label))
-            elif not m.indefinite and agreements and not _launch_in_sentence(ctx, m.sentence):
+            elif not m.indefinite and agreements:
                 target = _latest(agreements, m.sentence)  # "the founding charter" of the agreement
             elif m.indefinite and agreements and not _launch_in_sentence(ctx, m.sentence):
                 continue  # "the idea of a regional pact": a generic mention, not a new agreement

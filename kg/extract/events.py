@@ -89,7 +89,9 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
         dates = find_dates(s.text, ctx.article.date)
         parts = participants(end, s.end, False)
         key = f"event:agreement:{n + 1}"
-        events[key] = Event(key, "agreement", ctx.text[start:end], dates[0].date if dates else None,
+        people = ctx.persons_in(end, s.end)
+        label = " ".join(ctx.text[start:people[-1].end if people else end].split())
+        events[key] = Event(key, "agreement", label, dates[0].date if dates else None,
                             place_in(s.start, s.end), parts, None, ctx.sentence_evidence(s))
     # undated events take the date of a dated event or agreement in the same paragraph
     for e in events.values():

@@ -110,7 +110,8 @@ def _measures(sentence: str, m: re.Match[str], unit: str | None) -> str | None:
                          r"(?:will\s+)?(?:grow|rise|fall|increase|decrease|drop|climb|decline)|cut|reduce|reduced|"
                          r"raise|raised|boost|boosted)\s+(?:\w+\s+){0,2}(?:by|to)\s*$", before, re.I)
         if rate:
-            return _phrase(rate.group("subj"), keep_all=True)
+            subj = re.split(r"\bthat\s+|,\s+", rate.group("subj"))[-1]
+            return _phrase(subj, keep_all=True)
         return _phrase(after) or None
     return _phrase(after)
 

@@ -90,11 +90,14 @@ def _text_of(element: etree._Element) -> str:
 def _article_container(root: etree._Element) -> etree._Element:
     # Only outermost articles compete (one inside another holds less text than it), and
     # not those inside dropped parts of the page (related-story cards in an <aside>).
-    articles = [
-        a
-        for a in root.iter("article")
-        if not any(_tag(up) in _DROP or _tag(up) == "article" for up in a.iterancestors())
-    ]
+    articles = []
+    walker = etree.iterwalk(root, events=("start",))
+    for _, element in walker:
+        tag = _tag(element)
+        if tag == "article":
+            articles.append(element)
+        if tag == "article" or tag in _DROP:
+            walker.skip_subtree()
     if articles:
         texts = [len(_text_of(a)) for a in articles]
         return articles[texts.index(max(texts))]

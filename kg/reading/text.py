@@ -33,12 +33,12 @@ _LINK = re.compile(r"\[([^\[\]]*)\]" + _LINK_TARGET)
 # Emphasis delimiters as (opener, closer, width): a marker pair wraps words when the opener
 # is followed and the closer preceded by a non-space, and neither touches a word character
 # outside (so "2 * 3 * 4" and "snake_case_name" are left alone).
-_EMPHASIS = [
+_EMPHASIS = (
     (re.compile(r"(?<![\w*])\*\*(?=\S)"), re.compile(r"(?<=\S)\*\*(?![\w*])"), 2),
     (re.compile(r"(?<![\w_])__(?=\S)"), re.compile(r"(?<=\S)__(?![\w_])"), 2),
     (re.compile(r"(?<![\w*])\*(?=[^\s*])"), re.compile(r"(?<=[^\s*])\*(?![\w*])"), 1),
     (re.compile(r"(?<![\w_])_(?=[^\s_])"), re.compile(r"(?<=[^\s_])_(?![\w_])"), 1),
-]
+)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
@@ -140,7 +140,7 @@ _MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
-_DATE_LINES = [
+_DATE_LINES = (
     re.compile(rf"{_WEEKDAY}{_MONTH}\s*{_DAY},?\s+{_YEAR}\.?", re.I),
     re.compile(rf"{_WEEKDAY}{_DAY}\s+{_MONTH},?\s+{_YEAR}\.?", re.I),
     re.compile(
@@ -148,7 +148,7 @@ _DATE_LINES = [
         r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?",
         re.I,
     ),
-]
+)
 _MAX_DATE_CHARS = 100
 _DEFAULT_A = dt.datetime(2000, 1, 1)
 _DEFAULT_B = dt.datetime(2001, 2, 2)
