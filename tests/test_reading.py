@@ -275,6 +275,12 @@ HTML_CASES = {
         dict(url="https://x.org/og", date=None),
         "Text &lt;",
     ),
+    "article cards in an aside are not the article": (
+        "<aside><article>Related story with a long teaser text</article></aside>"
+        "<div><p>Main.</p></div>",
+        dict(title=None),
+        "Main.",
+    ),
     "charset declaration ignored": (
         "<meta charset='iso-8859-1'><p>Malmström’s café</p>",
         dict(),
