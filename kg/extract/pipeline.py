@@ -47,6 +47,12 @@ class Extractor:
         agreements = list(dict.fromkeys(a for a in by_mention.values()))
         facts.agreements = [a.fact for a in agreements]
         facts.memberships = memberships(ctx, mentions, by_mention, qspans, ctx.affiliation_starts)
+        # an unnamed "deal" or "partnership" with no party at all is not cooperation between
+        # countries or organisations ("a new four-year deal", "a great deal of work")
+        parties = {m.agreement for m in facts.memberships}
+        keep = {a.key for a in facts.agreements if a.named or a.key in parties}
+        facts.agreements = [a for a in facts.agreements if a.key in keep]
+        by_mention = {k: a for k, a in by_mention.items() if a.fact.key in keep}
         facts.commitments = commitments(ctx, mentions, by_mention, qspans)
         person_agreements = [(m.start, m.end) for k, m in enumerate(mentions)
                              if k not in by_mention and m.head in {"agreement", "deal", "pact"}
