@@ -1,8 +1,9 @@
 """The ``kg`` command: parses arguments, calls the library, turns ``KgError`` into one line.
 
 Exit codes: 0 success, 1 failure (or a negative verdict such as a non-conforming graph),
-2 usage error, 141 when the reader of stdout went away (``kg query members | head``). Data goes to stdout; messages and summaries of progress go to stderr.
-Tracebacks are shown only with ``--debug``.
+2 usage error, 141 when the reader of stdout went away (``kg query members | head``).
+Data goes to stdout; messages and summaries of progress go to stderr. Tracebacks are shown
+only with ``--debug``.
 """
 
 from __future__ import annotations
