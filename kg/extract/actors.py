@@ -28,7 +28,6 @@ class ActorRegistry:
     def __init__(self) -> None:
         self.actors: dict[str, Actor] = {}
         self.gender: dict[str, str] = {}
-        self._countries = {c.iso3: c for c in gazetteer.countries()}
 
     # -- countries and organisations ------------------------------------------------------------
     def from_mention(self, m: Mention, evidence: Evidence | None) -> str | None:
@@ -54,7 +53,8 @@ class ActorRegistry:
         key = "country:" + iso3
         actor = self.actors.get(key)
         if actor is None:
-            entry = self._countries[iso3]
+            entry = gazetteer.country_by_code(iso3)
+            assert entry is not None, iso3
             actor = Actor(key=key, kind=COUNTRY, name=entry.name, iso2=entry.iso2, iso3=entry.iso3)
             self.actors[key] = actor
         if surface and surface != actor.name:

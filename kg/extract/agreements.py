@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.extract import facts as F
+from kg.extract import gazetteer
 from kg.extract.context import ArticleContext
 from kg.extract.dates import find_dates
 from kg.extract.lexicon import (
@@ -158,12 +159,9 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
                 target = same[-1] if same else (_latest(agreements, m.sentence) if agreements else None)
                 if target is None and _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence):
                     target = _new(agreements, m, ctx)
-            elif _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence) \
-                    and m.head not in {"agreement", "deal"} | set():
-                target = _new(agreements, m, ctx)
-            elif _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence) \
-                    and not _only_persons_between(ctx, m):
-                target = _new(agreements, m, ctx)
+            elif _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence) and (
+                    m.head not in {"agreement", "deal"} or not only_persons_between(ctx, m)):
+                target = _new(agreements, m, ctx)  # "X and Y signed an accord on Tuesday"
             if target is None:
                 continue
         if target is None:
@@ -208,25 +206,19 @@ def _date_and_place(ctx: ArticleContext, a: _Agreement) -> None:
         s = ctx.sentences[i]
         places = ctx.mentions_in(s.start, s.end, (PLACE,))
         if places:
-            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(ctx, places[0]))
+            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(places[0]))
             return
     first = min(sentences) if sentences else 0
     if ctx.sentences and ctx.sentences[first].paragraph <= 1:
         lead_end = max((s.end for s in ctx.sentences if s.paragraph == ctx.sentences[first].paragraph), default=0)
         places = ctx.mentions_in(0, lead_end, (PLACE,))
         if places:
-            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(ctx, places[0]))
+            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(places[0]))
 
 
-def _iso2(ctx: ArticleContext, m: Mention) -> str | None:
-    if not m.country:
-        return None
-    key = "country:" + m.country
-    actor = ctx.registry.actors.get(key)
-    if actor is not None:
-        return actor.iso2
-    from kg.extract import gazetteer
-    return next((c.iso2 for c in gazetteer.countries() if c.iso3 == m.country), None)
+def _iso2(m: Mention) -> str | None:
+    entry = gazetteer.country_by_code(m.country) if m.country else None
+    return entry.iso2 if entry else None
 
 
 def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
@@ -439,7 +431,8 @@ def _actors_in_sentence(ctx: ArticleContext, si: int) -> bool:
     return bool(ctx.mentions_in(s.start, s.end, (COUNTRY, ORGANISATION, DEMONYM)))
 
 
-def _only_persons_between(ctx: ArticleContext, m: AgreementMention) -> bool:
+def only_persons_between(ctx: ArticleContext, m: AgreementMention) -> bool:
+    """'an agreement ... between Holder and Malmstroem': between people, not states (an event)."""
     s = ctx.sentences[m.sentence]
     tail = ctx.text[m.end:s.end]
     bm = re.search(r"\bbetween\b", tail)

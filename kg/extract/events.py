@@ -58,7 +58,8 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
     # noun events: press conferences, meetings, summits ...
     for s in ctx.sentences:
         for m in _EVENT_RX.finditer(s.text):
-            etype = EVENT_NOUNS[re.sub(r"^joint\s+", "", m.group(0).lower())] if m.group(0).lower() not in EVENT_NOUNS else EVENT_NOUNS[m.group(0).lower()]
+            noun = m.group(0).lower()
+            etype = EVENT_NOUNS.get(noun) or EVENT_NOUNS[re.sub(r"^joint\s+", "", noun)]
             dates = find_dates(s.text, ctx.article.date)
             ev = ctx.sentence_evidence(s)
             key = f"event:{etype}"
@@ -97,7 +98,7 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
     for e in events.values():
         if e.date is None:
             para = ctx.sentences[ctx.sentence_index(e.evidence.start)].paragraph
-            for other in list(events.values()) + []:
+            for other in events.values():
                 if other.date and ctx.sentences[ctx.sentence_index(other.evidence.start)].paragraph == para:
                     e.date = other.date
                     break

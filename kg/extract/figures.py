@@ -121,11 +121,7 @@ def _phrase(text: str, keep_all: bool = False) -> str | None:
     if not keep_all:
         cut = _STOP_MEASURE.search(" " + text + " ")
         candidate = text[: max(0, cut.start() - 1)] if cut else text
-        words = candidate.split()[:6]
-        # "50,000 new pictures uploaded every year": keep a short participle phrase
-        if cut and cut.group(0).strip().lower() not in {"and", "but", "or", "said", "says"}:
-            pass
-        candidate = " ".join(words)
+        candidate = " ".join(candidate.split()[:6])  # "new pictures uploaded every year"
     else:
         candidate = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
     candidate = candidate.strip(" ,.;:")

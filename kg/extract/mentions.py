@@ -244,9 +244,8 @@ class MentionFinder:
         return out
 
     def _iso3(self, iso2: str | None) -> str | None:
-        if not iso2:
-            return None
-        return next((c.iso3 for c in self.countries.values() if c.iso2 == iso2), None)
+        entry = gazetteer.country_by_code(iso2) if iso2 else None
+        return entry.iso3 if entry else None
 
 
 def _is_cap_word(word: str) -> bool:

@@ -78,7 +78,7 @@ class PeopleFinder:
             n_end = self._name_run(doc, role.end, ent_at)
             if n_end > role.end and (n_end - role.end >= 2 or self._single_name_ok(doc, role.end)):
                 add_person(doc[role.end:n_end], role,
-                           self._affiliation_before(doc, role, ent_at) or self._affiliation_after(doc, role.end, n_end, ent_at))
+                           self._affiliation_before(doc, role, ent_at) or self._affiliation_after(doc, role.end, ent_at))
                 continue
             # R, N, : "Kenya's foreign minister, Ruth Wanjiru,"
             if role.end < len(doc) and doc[role.end].text == ",":
@@ -103,7 +103,7 @@ class PeopleFinder:
                 comma = left
                 n_start = self._name_run_backwards(doc, comma, ent_at)
                 if comma - n_start >= 2:
-                    aff = self._affiliation_before(doc, role, ent_at) or self._affiliation_after(doc, role.end, role.end, ent_at)
+                    aff = self._affiliation_before(doc, role, ent_at) or self._affiliation_after(doc, role.end, ent_at)
                     add_person(doc[n_start:comma], role, aff)
 
         # honorifics: "Mr Wanjiru", "Ms Ana Souza"
@@ -256,7 +256,7 @@ class PeopleFinder:
             return None
         return j, mention
 
-    def _affiliation_after(self, doc: Doc, i: int, skip_to: int, ent_at: dict[int, Mention]) -> Mention | None:
+    def _affiliation_after(self, doc: Doc, i: int, ent_at: dict[int, Mention]) -> Mention | None:
         """'R of|for|at [the] A' (used when the role is not preceded by its affiliation)."""
         j = i
         if j < len(doc) and doc[j].lower_ in {"of", "for", "at", "to"}:

@@ -7,7 +7,9 @@ commitments → events → figures. Build one ``Extractor`` and reuse it for man
 
 from __future__ import annotations
 
-from kg.extract.agreements import commitments, find_agreement_mentions, memberships, resolve_agreements, _only_persons_between
+from kg.extract.agreements import (
+    commitments, find_agreement_mentions, memberships, only_persons_between, resolve_agreements,
+)
 from kg.extract.context import ArticleContext
 from kg.extract.events import find_events
 from kg.extract.facts import ArticleFacts, Evidence
@@ -56,7 +58,7 @@ class Extractor:
         facts.commitments = commitments(ctx, mentions, by_mention, qspans)
         person_agreements = [(m.start, m.end) for k, m in enumerate(mentions)
                              if k not in by_mention and m.head in {"agreement", "deal", "pact"}
-                             and _only_persons_between(ctx, m)]
+                             and only_persons_between(ctx, m)]
         facts.events = find_events(ctx, facts.agreements, facts.memberships, person_agreements)
         facts.figures = find_figures(ctx)
         facts.actors = ctx.registry.actors
