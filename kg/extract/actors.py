@@ -17,7 +17,7 @@ from kg.extract.mentions import Mention
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive comparison key: "Malmström" == "malmstrom"."""
+    """Case- and accent-insensitive comparison key: "Zieliński" == "zielinski"."""
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().strip()
 

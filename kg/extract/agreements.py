@@ -432,7 +432,7 @@ def _actors_in_sentence(ctx: ArticleContext, si: int) -> bool:
 
 
 def only_persons_between(ctx: ArticleContext, m: AgreementMention) -> bool:
-    """'an agreement ... between Holder and Malmstroem': between people, not states (an event)."""
+    """'an agreement ... between Souza and Tanaka': between people, not states (an event)."""
     s = ctx.sentences[m.sentence]
     tail = ctx.text[m.end:s.end]
     bm = re.search(r"\bbetween\b", tail)

@@ -3,7 +3,7 @@
 Shapes recognised inside a sentence (R = a role phrase from the titles gazetteer, extended by
 portfolio words; A = a country, demonym or organisation; N = a run of capitalised name words):
 
-- ``[the] [A['s]] R N``            "US Attorney General Eric Holder", "Brazilian President Ana Souza"
+- ``[the] [A['s]] R N``            "US Attorney General Jane Doe", "Brazilian President Ana Souza"
 - ``[A['s]] R, N,``                "Kenya's foreign minister, Ruth Wanjiru,"
 - ``N, [the] [A['s]] R [of|for|at A]``  "Ruth Wanjiru, Kenya's foreign minister", "Li Wei, head of the WHO"
 - ``Mr|Ms|Dr ... N``               honorifics (which also tell gender)
@@ -74,7 +74,7 @@ class PeopleFinder:
                 posts.append(Post(person=key, role=role_text, affiliation=aff_key, evidence=ev))
 
         for role in roles:
-            # R N : "Attorney General Eric Holder"
+            # R N : "Attorney General Jane Doe"
             n_end = self._name_run(doc, role.end, ent_at)
             if n_end > role.end and (n_end - role.end >= 2 or self._single_name_ok(doc, role.end)):
                 add_person(doc[role.end:n_end], role,
