@@ -74,7 +74,7 @@ def find_quotes(ctx: ArticleContext) -> list[Quote]:
         after = text[min(q.end + 1, para[1]):max(min(q.end + 1, para[1]), nxt)]
         after_offset = q.end + 1
         speaker: str | None = None
-        # attribution after: '," she said' / '," said Malmstroem' / ', X told reporters'
+        # attribution after: '," she said' / '," said Dupont' / ', X told reporters'
         m = _ACCORDING.match(after) or _AFTER_VERB_SPEAKER.match(after)
         if m and not _looks_like_clause(m.group("who")):
             speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker, first=True)

@@ -74,7 +74,7 @@ def _digest(parts: Iterable[object], size: int = 12) -> str:
 
 
 def normalise_key(text: str) -> str:
-    """Fold ``text`` to a non-empty IRI-safe key: ``"Cecilia Malmström"`` → ``"cecilia-malmstrom"``."""
+    """Fold ``text`` to a non-empty IRI-safe key: ``"Marek Zieliński"`` → ``"marek-zielinski"``."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLITERATE))
     folded = decomposed.encode("ascii", "ignore").decode("ascii")
     key = _NON_ALNUM.sub("-", folded.lower()).strip("-")
