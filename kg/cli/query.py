@@ -1,0 +1,42 @@
+"""``kg query``: run a named query, a .rq file, or SPARQL from stdin."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kg.cli.common import add_store_option, parse_params, store_path
+from kg.errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    q = sub.add_parser("query", help="run a named query, a .rq file or SPARQL from stdin",
+                       description="Run a named query (see --list), a SPARQL file, or - for stdin.")
+    q.add_argument("query", nargs="?", metavar="NAME|FILE|-")
+    add_store_option(q)
+    q.add_argument("--format", "-f", default="table", metavar="FMT",
+                   help="table, csv, tsv, json or xml for SELECT; an RDF format for CONSTRUCT (default: table)")
+    q.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a query variable safely (repeatable); <iri> or \"literal\" to force a kind")
+    q.add_argument("--list", action="store_true", help="list the named queries and what they answer")
+    q.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from kg.query import format_result, load_query, named_queries, query_header, run_query
+    from kg.store import Store
+
+    if args.list:
+        for name, path in sorted(named_queries().items()):
+            header = query_header(path.read_text(encoding="utf-8")).strip().splitlines()
+            first = next((h.lstrip("# ").strip() for h in header if h.lstrip("# ").strip()), "")
+            print(f"{name:<12} {first}")
+        return 0
+    if not args.query:
+        raise UsageError("name a query (see kg query --list), a .rq file, or - for stdin")
+    query = load_query(args.query, stdin=sys.stdin)
+    params = parse_params(args.param)
+    with Store.open(store_path(args), create=False, read_only=True) as store:
+        result = run_query(store, query, params)
+        format_result(result, args.format, sys.stdout)
+    return 0
