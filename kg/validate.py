@@ -55,8 +55,12 @@ class ValidationReport:
 
 
 def load_shapes() -> Graph:
-    """A fresh graph of the bundled SHACL shapes (``ontology/shapes.ttl``)."""
-    return Graph().parse(resource_path("ontology", "shapes.ttl"), format="turtle")
+    """A fresh graph of the bundled SHACL shapes: ``ontology/shapes.ttl`` and every other
+    ``ontology/*shapes.ttl`` a feature adds (``link-shapes.ttl``, ...)."""
+    graph = Graph()
+    for path in sorted(resource_path("ontology").glob("*shapes.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
 
 
 def _union(data: Graph) -> Graph:

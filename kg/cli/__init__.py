@@ -13,14 +13,22 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import pkgutil
 import sys
 from collections.abc import Sequence
 
 from kg import __version__
 from kg.errors import KgError, UsageError
 
-# One module per command (or command group), each with register(subparsers) that sets run=.
-COMMAND_MODULES = ("build", "query", "export", "validate")
+# Every module of this package except ``common`` is a command (or command group) with
+# ``register(subparsers)``, which adds its parser and sets ``run``.
+_NOT_COMMANDS = frozenset({"common"})
+
+
+def command_modules() -> list[str]:
+    """Names of the command modules of ``kg.cli``, sorted."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__)
+                  if not m.name.startswith("_") and m.name not in _NOT_COMMANDS)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -31,7 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kg {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in command_modules():
         importlib.import_module(f"kg.cli.{name}").register(sub)
     return parser
 
