@@ -359,14 +359,26 @@ def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
             continue
         agreement = here[0][1] if here else current
         starts: list[int] = []  # offsets in s.text where a commitment phrase begins
+        nouns: list[int] = []  # offsets where a list of provisions (noun phrases) begins
         for m, _ in here:  # "a treaty that bans ...", "an alliance to stamp out ..."
             rel = _AFTER_AGREEMENT.match(ctx.text, m.end, s.end)
             if rel:
                 starts.append(rel.end() - s.start)
+            prov = _PROVIDES.match(ctx.text, m.end, s.end)  # "the pact ... creates a joint command"
+            if prov:
+                nouns.append(prov.end() - s.start)
         for rx in COMMITMENT_CUES:
             cm = re.search(rx, s.text, re.I)
             if cm is not None:
                 starts.append(cm.end())
+        for at in sorted(set(nouns)):
+            body = re.split(r"\s+\(|\"|“|;|,\s+(?:as|while|but|although|which|saying|officials?|diplomats?)\s", s.text[at:])[0]
+            body = body.strip().rstrip(".;:,").strip()
+            for part in re.split(r",\s+(?:and\s+)?(?=(?:a|an|the|new)\s)|\s+and\s+(?=(?:a|an|the|new)\s)", body):
+                part = part.strip()
+                if len(part.split()) >= 3 and (agreement.fact.key, part) not in seen:
+                    seen.add((agreement.fact.key, part))
+                    out.append(F.Commitment(agreement.fact.key, part, ctx.sentence_evidence(s)))
         for at in sorted(set(starts)):
             if any(qs <= s.start + at < qe for qs, qe in quotes):
                 continue
@@ -385,6 +397,8 @@ def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
 
 _VERB_ALT = "|".join(sorted(BASE_VERBS | {"ban", "bar", "outlaw", "prohibit", "open", "adopt", "halve"}, key=len, reverse=True))
 _AFTER_AGREEMENT = re.compile(rf"[\"”]?\s*(?:,\s*)?(?:that|which|to)\s+(?:will\s+|would\s+|also\s+)?(?=(?:{_VERB_ALT})s?\b)", re.I)
+_PROVIDES = re.compile(r"[\"”]?\s*(?:,[^,;.]{1,80},\s*)?(?:also\s+|will\s+)?(?:includes?|contains?|provides? for|sets? out|"
+                       r"envisages?|establish(?:es)?|creates?|sets? up)\s+(?=(?:a|an|the|new|joint|common|shared)\b)", re.I)
 _SUBJECT = re.compile(r"^(?:[\w'’-]+\s+){0,6}?(?:will|would|shall|must|are to|is to|(?:also\s+)?(?:agreed|committed|pledged|promised|undertook|vowed)\s+to)\s+(?=\w)", re.I)
 
 
