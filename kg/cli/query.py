@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
                    help="bind a query variable safely (repeatable); <iri> or \"literal\" to force a kind")
     q.add_argument("--list", action="store_true", help="list the named queries and what they answer")
+    q.add_argument("--endpoint", action="append", default=[], metavar="URL",
+                   help="allow SERVICE calls to this SPARQL endpoint (repeatable); "
+                        "without it a query that calls a service is refused (kg stays offline)")
     q.set_defaults(run=run)
 
 
@@ -35,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.query:
         raise UsageError("name a query (see kg query --list), a .rq file, or - for stdin")
     query = load_query(args.query, stdin=sys.stdin)
+    from kg.link.federation import check_services
+
+    check_services(query.text, args.endpoint)
     params = parse_params(args.param)
     with Store.open(store_path(args), create=False, read_only=True) as store:
         result = run_query(store, query, params)
