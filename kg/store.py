@@ -4,7 +4,8 @@ This module owns the storage engine and nothing else: it knows graphs, triples a
 never articles. Everything goes through :class:`Store`:
 
 * ``Store.open(path)`` opens (and by default creates) an on-disk store; ``None`` or
-  ``":memory:"`` gives an in-memory one. Writers hold ``PATH/.kg-lock`` (the writer's PID;
+  ``":memory:"`` gives an in-memory one; an ``http://`` or ``https://`` URL gives a
+  :class:`kg.remote.RemoteStore`, the same interface over a SPARQL 1.1 server. Writers hold ``PATH/.kg-lock`` (the writer's PID;
   a lock whose process is gone is taken over; RocksDB's own ``LOCK`` backs it up).
   Readers (``read_only=True``) take no lock and open the engine read-only: they see a
   snapshot of the store as it was when they opened it, even while a writer works on it.
@@ -15,7 +16,8 @@ never articles. Everything goes through :class:`Store`:
 * ``replace_graph`` swaps the content of one named graph in a single engine transaction, so
   a reader sees either the old or the new graph, never a mix.
 * SPARQL queries see the union (the RDF merge: each triple once) of all named graphs as their
-  default graph; ``GRAPH ?g`` ranges over the named graphs.
+  default graph; ``GRAPH ?g`` ranges over the named graphs. ``query(..., limit=N)`` reads at
+  most N rows or triples. ``update`` runs a SPARQL 1.1 Update and keeps the union whole.
 
 How the union is made: the engine's own default graph is reserved for it. Every write puts a
 triple in its named graph *and* in the default graph, and removing a graph removes from the
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import time
@@ -58,7 +61,9 @@ __all__ = [
     "Term",
     "Triple",
     "check_syntax",
+    "check_update_syntax",
     "from_engine",
+    "is_remote",
     "to_engine",
 ]
 
@@ -163,6 +168,20 @@ def _drop_update(name: ox.NamedNode) -> str:
     )
 
 
+_UNION_RESYNC = (
+    "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
+    "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+)
+"""SPARQL Update making the default graph the union of the named graphs again."""
+
+_REMOTE = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def is_remote(location: object) -> bool:
+    """True when a store location is an ``http(s)://`` URL (a SPARQL endpoint), not a path."""
+    return isinstance(location, str) and bool(_REMOTE.match(location))
+
+
 def _one_line(message: object) -> str:
     return " ".join(str(message).split())
 
@@ -176,6 +195,20 @@ def check_syntax(sparql: str, *, prefixes: Mapping[str, str] | None = None) -> N
     except (OSError, RuntimeError, ValueError):
         return  # parsed; evaluating against nothing failed, which is not a syntax problem
     del answer  # parsed fine; lazy results are never evaluated
+
+
+def check_update_syntax(sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
+    """Raise ``QueryError`` with the parser's message (one line) if ``sparql`` is not a valid update.
+
+    The update is run against an empty in-memory store (the engine has no parse-only call),
+    so check ``LOAD`` and ``SERVICE`` targets before calling this with untrusted text.
+    """
+    try:
+        ox.Store().update(sparql, prefixes=dict(prefixes) if prefixes else None)
+    except SyntaxError as error:
+        raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
+    except (OSError, RuntimeError, ValueError):
+        return  # parsed; running it against nothing failed, which is not a syntax problem
 
 
 # --- the writer lock -------------------------------------------------------------------
@@ -293,12 +326,29 @@ class Store:
     # -- opening and closing
 
     @classmethod
-    def open(cls, path: str | Path | None, *, create: bool = True, read_only: bool = False) -> Store:
+    def open(
+        cls,
+        path: str | Path | None,
+        *,
+        create: bool = True,
+        read_only: bool = False,
+        remote: object | None = None,
+    ) -> Store:
         """Open the store at ``path`` (None or ":memory:" → a new empty in-memory store).
 
         ``create=False`` refuses to create a missing store; ``read_only=True`` implies it,
         takes no lock and works while another process writes.
+
+        An ``http(s)://`` URL opens a :class:`kg.remote.RemoteStore` on that SPARQL query
+        endpoint; its connection settings (update and Graph Store endpoints, credentials)
+        come from ``remote`` (a :class:`kg.remote.RemoteSettings`), else from the URL
+        object itself when it is a :class:`kg.remote.StoreURL`, else from the environment.
         """
+        if is_remote(path if not isinstance(path, Path) else None):
+            from kg.remote import RemoteStore  # deferred: only remote stores need HTTP
+
+            return RemoteStore.connect(str(path), settings=remote or getattr(path, "settings", None),
+                                       read_only=read_only)
         if path is None or str(path) == MEMORY:
             return cls(ox.Store(), None, read_only=read_only, lock=None)
         directory = Path(path)
@@ -568,11 +618,19 @@ class Store:
 
     # -- SPARQL
 
-    def query(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> QueryAnswer:
+    def query(
+        self,
+        sparql: str,
+        *,
+        prefixes: Mapping[str, str] | None = None,
+        limit: int | None = None,
+    ) -> QueryAnswer:
         """Run a SPARQL query; its default graph is the union of all named graphs.
 
-        Results are fully read into memory. Raises ``QueryError`` with the parser's message
-        for malformed queries and for evaluation errors.
+        Results are read into memory: all of them, or with ``limit`` at most that many rows
+        (SELECT) or triples (CONSTRUCT/DESCRIBE) — the rest are never computed. Ask for one
+        more than you show to learn whether the answer was cut. Raises ``QueryError`` with
+        the parser's message for malformed queries and for evaluation errors.
         """
         engine = self._live()
         try:
@@ -581,10 +639,11 @@ class Store:
                 return bool(answer)
             if isinstance(answer, ox.QuerySolutions):
                 names = [variable.value for variable in answer.variables]
-                rows = [tuple(from_engine(solution[i]) for i in range(len(names))) for solution in answer]
+                rows = [tuple(from_engine(solution[i]) for i in range(len(names)))
+                        for solution in itertools.islice(answer, limit)]
                 return names, rows
             graph = Graph()
-            for triple in answer:
+            for triple in itertools.islice(answer, limit):
                 graph.add((from_engine(triple.subject), from_engine(triple.predicate), from_engine(triple.object)))  # type: ignore[arg-type]
             return graph
         except SyntaxError as error:
@@ -593,3 +652,31 @@ class Store:
             raise self._error("query", error) from None
         except (RuntimeError, ValueError) as error:
             raise QueryError(f"query failed: {_one_line(error)}") from None
+
+    def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
+        """Run a SPARQL 1.1 Update, then make the default graph the union again, atomically.
+
+        The update and the re-synchronisation of the union run as one request, so one
+        engine transaction: readers see the store before or after, never in between.
+        Write into named graphs: the default graph is the union of the named graphs, so
+        triples an update puts only in the default graph are removed again. The cost of
+        the re-synchronisation grows with the size of the store. Raises ``QueryError`` for
+        a malformed update.
+        """
+        engine = self._writable()
+        options = {"prefixes": dict(prefixes)} if prefixes else {}
+        # The re-synchronisation follows on a new line (the update may end in a comment),
+        # after a ";" unless the update already ends with one.
+        for joined in (f"{sparql}\n;\n{_UNION_RESYNC}", f"{sparql}\n{_UNION_RESYNC}"):
+            try:
+                engine.update(joined, **options)
+                return
+            except SyntaxError:
+                continue
+            except OSError as error:
+                raise self._error("update", error) from None
+            except (RuntimeError, ValueError) as error:
+                raise QueryError(f"update failed: {_one_line(error)}") from None
+        # Neither parsed: let the parser describe what is wrong with the update itself.
+        check_update_syntax(sparql, prefixes=prefixes)
+        raise QueryError("syntax error: the update cannot be followed by another operation (does it end inside a clause?)")
