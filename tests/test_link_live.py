@@ -437,6 +437,9 @@ def test_federated_query_joins_the_alliance_with_the_endpoint(linked_reference: 
         }} ORDER BY ?joined ?iso3"""
     assert check_services(query, [oxigraph_server]) == [oxigraph_server]
     code, out, err = run_kg("query", "-", "--store", linked_reference, "--format", "csv", stdin=query)
+    assert code == 1 and "--endpoint" in err and out == ""  # offline unless the user allows it
+    code, out, err = run_kg("query", "-", "--store", linked_reference, "--format", "csv",
+                            "--endpoint", oxigraph_server, stdin=query)
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "iso3,joined" and len(lines) == 1 + 28  # the EU of 2012, and Croatia (2013)
