@@ -6,7 +6,11 @@ extensions, media type, the name rdflib's plugins know it by, and its kind:
 
 * ``"graph"``: an RDF syntax for triples only (named graphs are merged on export);
 * ``"dataset"``: an RDF syntax that keeps named graphs (N-Quads, TriG, JSON-LD);
-* ``"results"``: a way to write the rows of a SPARQL SELECT (or an ASK verdict).
+* ``"results"``: a way to write the rows of a SPARQL SELECT (or an ASK verdict);
+* ``"view"``: a file format for a graph view (``kg.graph``): a network of nodes and edges
+  for Gephi, yEd, Cytoscape, D3 or Graphviz, an interactive HTML page, or a picture.
+
+``kg export -f NAME`` accepts the RDF formats and the view formats (``export_format``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Literal
 
 from kg.errors import UsageError
 
-FormatKind = Literal["graph", "dataset", "results"]
+FormatKind = Literal["graph", "dataset", "results", "view"]
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,17 @@ class Format:
     rdflib_name: str
     kind: FormatKind
     aliases: tuple[str, ...] = ()
+    binary: bool = False
 
     @property
     def is_rdf(self) -> bool:
-        """True for RDF syntaxes (graph or dataset), False for SELECT result formats."""
-        return self.kind != "results"
+        """True for RDF syntaxes (graph or dataset), False for SELECT results and view formats."""
+        return self.kind in ("graph", "dataset")
+
+    @property
+    def is_view(self) -> bool:
+        """True for the file formats of graph views (GraphML, GEXF, ..., HTML, PNG, SVG)."""
+        return self.kind == "view"
 
     @property
     def keeps_graphs(self) -> bool:
@@ -72,6 +82,19 @@ RESULT_FORMATS: tuple[Format, ...] = (
     Format("xml", (".srx", ".xml"), "application/sparql-results+xml", "xml", "results"),
 )
 """SPARQL SELECT result formats, in the order they are listed to users."""
+
+VIEW_FORMATS: tuple[Format, ...] = (
+    Format("graphml", (".graphml",), "application/graphml+xml", "", "view"),
+    Format("gexf", (".gexf",), "application/gexf+xml", "", "view"),
+    Format("nodelink", (".json",), "application/json", "", "view", ("node-link", "d3")),
+    Format("cytoscape", (".cyjs",), "application/vnd.cytoscape.js+json", "", "view", ("cyjs", "cytoscape.js")),
+    Format("dot", (".dot", ".gv"), "text/vnd.graphviz", "", "view", ("graphviz", "gv")),
+    Format("html", (".html", ".htm"), "text/html", "", "view"),
+    Format("png", (".png",), "image/png", "", "view", (), True),
+    Format("svg", (".svg",), "image/svg+xml", "", "view"),
+)
+"""File formats of graph views (``kg.graph.exports``), in the order they are listed to users.
+``rdflib_name`` is empty: rdflib does not write them."""
 
 
 def _normalise(name: str) -> str:
@@ -117,6 +140,28 @@ def rdf_format(name: str | None, path: str | Path | None = None) -> Format:
     )
 
 
+def export_format(name: str | None, path: str | Path | None = None) -> Format:
+    """The format ``kg export`` writes: an RDF format or a view format, by name, alias or media
+    type, else guessed from the extension of ``path``; Turtle for stdout with no name.
+
+    Raises ``UsageError`` listing both kinds of accepted names when neither gives a format.
+    """
+    table = RDF_FORMATS + VIEW_FORMATS
+    accepted = f"{_accepted(RDF_FORMATS)} (RDF) or {_accepted(VIEW_FORMATS)} (graph views)"
+    if name is not None:
+        fmt = _lookup(table, name)
+        if fmt is None:
+            raise UsageError(f"unknown export format {name!r}; use one of: {accepted}")
+        return fmt
+    if path is None or str(path) == "-":
+        return RDF_FORMATS[0]
+    suffix = Path(path).suffix.lower()
+    for fmt in table:
+        if suffix in fmt.extensions:
+            return fmt
+    raise UsageError(f"cannot guess the export format of {str(path)!r} from its extension; use -f/--format with one of: {accepted}")
+
+
 def result_format(name: str) -> Format:
     """The SELECT result format named by ``name`` (short name or media type).
 
@@ -129,8 +174,9 @@ def result_format(name: str) -> Format:
 
 
 def format_names(kind: str | None = None) -> list[str]:
-    """Canonical names of the formats of one kind ("rdf", "graph", "dataset", "results"), or all."""
-    table = RDF_FORMATS + RESULT_FORMATS
+    """Canonical names of the formats of one kind ("rdf", "graph", "dataset", "results",
+    "view"), or all."""
+    table = RDF_FORMATS + RESULT_FORMATS + VIEW_FORMATS
     if kind == "rdf":
         return [fmt.name for fmt in RDF_FORMATS]
     if kind is None:
