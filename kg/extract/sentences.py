@@ -47,7 +47,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the '.' at ``dot`` closes an abbreviation or an initial, not a sentence."""
-    m = re.search(r"([A-Za-z.]+)\.$", text[: dot + 1])
+    m = re.search(r"([A-Za-z.]+)\.$", text[max(0, dot - 64): dot + 1])  # a window: linear overall
     if not m:
         return False
     word = m.group(1).lower().rstrip(".")
