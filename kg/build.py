@@ -1,118 +1,398 @@
 """The build step: sources → articles → facts → triples → one named graph per article.
 
-Each article's graph is replaced atomically, so rebuilding an article replaces its facts and a
-failure leaves the store as it was. An article whose content hash is already stored is skipped
-unless ``force`` is set. Bad inputs are collected as errors; the other articles still build.
+``build`` streams a corpus through the pipeline with bounded memory:
+
+* **Sources** are files, directories (walked recursively, sorted), glob patterns
+  (``'archive/**/*.jsonl.gz'``, expanded here so the shell's argument limit does not apply),
+  ``-`` for stdin, and N-Quads shards (``.nq``, ``.nq.gz``) written by an earlier build,
+  whose graphs are loaded as they are. Articles are read one at a time (``kg.reading``).
+* **Incremental**: an article whose content hash the store already holds is skipped (unless
+  ``force``); a changed article replaces its own named graph. Two versions of one article in
+  the same run behave as if built one after the other.
+* **Extraction** runs on an engine (``kg.engine``): this process, worker processes, or a Dask
+  cluster. Only this process writes the store (it has one writer), in input order.
+* **Writing**: a new article's graph is added in a batch with other new graphs, whole graphs
+  only, one transaction per batch; an article already in the store is replaced with
+  ``Store.replace_graph`` (one transaction). Either way the ``kgo:contentHash`` triple is
+  written last, so a store that has an article's hash has all of its graph, and a failure
+  leaves the store as it was for every article not yet committed.
+* Bad inputs are collected as errors; the other articles still build. The report keeps
+  totals and the first few articles' summaries and errors, never one record per article.
 """
 
 from __future__ import annotations
 
+import glob
+import gzip
 import os
+import stat
+import time
+import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from kg.errors import InputError, KgError
-from kg.extract.facts import MEMBER_STATUSES, ArticleFacts
+from rdflib import URIRef
+
+from kg.engine.shards import ShardWriter, is_shard, read_shard
+from kg.engine.work import NQUADS, TRIPLES, ArticleResult, ArticleSummary, summarise
+from kg.errors import InputError
+from kg.namespaces import KGO
 from kg.reading.article import Article
-from kg.reading.sources import iter_articles
+from kg.reading.sources import ARTICLE_SUFFIXES, STDIN, iter_articles
+from kg.store import Triple
 
+__all__ = [
+    "ArticleSummary",
+    "BuildReport",
+    "GraphWriter",
+    "build",
+    "count_articles",
+    "expand_sources",
+    "summarise",
+]
 
-@dataclass
-class ArticleSummary:
-    """What one built article contributed."""
-
-    source: str
-    title: str | None
-    triples: int
-    counts: dict[str, int]
-    agreements: list[tuple[str, str | None, str | None, int]]  # label, date, place, members
-    skipped: bool = False
+DETAILS_KEPT = 10
+"""How many built articles' summaries a ``BuildReport`` keeps (the CLI prints them)."""
+ERRORS_KEPT = 100
+"""How many error messages a ``BuildReport`` keeps (all are passed to ``on_error``)."""
+BATCH_QUADS = 10_000
+"""New graphs are written in batches of at most this many quads (whole graphs only)."""
+FLUSH_EVERY = 100_000
+"""The store is flushed after about this many triples: the engine's write buffers (RocksDB
+memtables) then stay small, so memory is bounded by this, not by the size of the corpus."""
+_GLOB_MAGIC = frozenset("*?[")
 
 
 @dataclass
 class BuildReport:
-    """The outcome of a build run."""
+    """The outcome of a build run: totals, and the first few summaries and errors."""
 
-    built: list[ArticleSummary] = field(default_factory=list)
-    skipped: list[ArticleSummary] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    built: int = 0
+    skipped: int = 0
+    failed: int = 0
+    triples: int = 0  # triples written, summed over the built articles' graphs
+    counts: Counter = field(default_factory=Counter)  # facts per type, over built articles
+    details: list[ArticleSummary] = field(default_factory=list)  # the first DETAILS_KEPT built
+    errors: list[str] = field(default_factory=list)  # the first ERRORS_KEPT error messages
+    shards: list[str] = field(default_factory=list)  # shard files written
+    seconds: float = 0.0
+    jobs: int = 1
+    engine: str = "local"
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return self.failed == 0
+
+    @property
+    def articles_per_second(self) -> float:
+        done = self.built + self.skipped
+        return done / self.seconds if self.seconds > 0 else 0.0
+
+    def add_built(self, summary: ArticleSummary) -> None:
+        self.built += 1
+        self.triples += summary.triples
+        self.counts.update(summary.counts)
+        if len(self.details) < DETAILS_KEPT:
+            self.details.append(summary)
+
+    def add_error(self, message: str) -> None:
+        self.failed += 1
+        if len(self.errors) < ERRORS_KEPT:
+            self.errors.append(message)
 
 
-def summarise(facts: ArticleFacts, triples: int) -> ArticleSummary:
-    """Counts per fact type and the agreements of one article, for the build summary."""
-    counts = Counter(
-        {
-            "actors": len(facts.actors),
-            "officials": len({p.person for p in facts.posts}),
-            "agreements": len(facts.agreements),
-            "members": sum(1 for m in facts.memberships if m.status in MEMBER_STATUSES),
-            "non-members": sum(1 for m in facts.memberships if m.status not in MEMBER_STATUSES),
-            "quotes": len(facts.quotes),
-            "commitments": len(facts.commitments),
-            "events": len(facts.events),
-            "figures": len(facts.figures),
-        }
-    )
-    agreements = []
-    for a in facts.agreements:
-        n = sum(1 for m in facts.memberships if m.agreement == a.key and m.status in MEMBER_STATUSES)
-        agreements.append((a.label, a.date.isoformat() if a.date else None, a.place.name if a.place else None, n))
-    return ArticleSummary(facts.article.source, facts.article.title, triples, dict(counts), agreements)
+# --- sources ---------------------------------------------------------------------------------
+
+
+def _has_magic(name: str) -> bool:
+    return any(ch in _GLOB_MAGIC for ch in name)
+
+
+def expand_sources(sources: Iterable[str | os.PathLike[str]]) -> Iterator[str | InputError]:
+    """Each source as given, glob patterns expanded (sorted); a pattern matching nothing is an error.
+
+    A name that exists is never read as a pattern, so a file called ``a[1].txt`` still works.
+    ``**`` matches any depth of folders. Hidden files match only a pattern that names them.
+    """
+    for source in sources:
+        name = os.fspath(source)
+        if name == STDIN or not _has_magic(name) or os.path.lexists(name):
+            yield name
+            continue
+        matches = sorted(glob.iglob(name, recursive=True))
+        if not matches:
+            yield InputError(name, "no file matches this pattern")
+        yield from matches
+
+
+def _items(sources: Iterable[str | os.PathLike[str]]) -> Iterator[Article | ArticleResult | InputError]:
+    """Articles, graphs read from shards, and input errors, in source order, streamed."""
+    for source in expand_sources(sources):
+        if isinstance(source, InputError):
+            yield source
+        elif source != STDIN and is_shard(source) and os.path.isfile(source):
+            yield from read_shard(source)
+        else:
+            yield from iter_articles([source])
+
+
+def _count_lines(path: str) -> int:
+    """Lines of a (possibly gzipped) file, read in blocks (blank lines count too: an estimate)."""
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    count = 0
+    last = b"\n"
+    with opener(path, "rb") as f:
+        while block := f.read(1 << 20):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+def _count_file(path: str, explicit: bool) -> int:
+    lower = path.lower()
+    if lower.endswith((".jsonl", ".jsonl.gz")):
+        return _count_lines(path)
+    if is_shard(lower) and explicit:
+        opener = gzip.open if lower.endswith(".gz") else open
+        with opener(path, "rb") as f:
+            return sum(block.count(b"ontology#contentHash>") for block in iter(lambda: f.read(1 << 20), b""))
+    return 1 if explicit or lower.endswith(ARTICLE_SUFFIXES) else 0
+
+
+def count_articles(sources: Iterable[str | os.PathLike[str]]) -> int | None:
+    """About how many articles ``sources`` hold (for a progress bar's ETA); None for stdin.
+
+    Counts article files, non-blank lines of JSON Lines files and graphs in shards. Cheap
+    next to building (it reads but does not parse), but it does read every collection once.
+    """
+    total = 0
+    for source in expand_sources(sources):
+        if isinstance(source, InputError):
+            continue
+        if source == STDIN:
+            return None
+        try:
+            info = os.stat(source)
+            if stat.S_ISDIR(info.st_mode):
+                for folder, dirs, files in os.walk(source, followlinks=True):
+                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                    total += sum(_count_file(os.path.join(folder, f), False) for f in files if not f.startswith("."))
+            elif stat.S_ISREG(info.st_mode):
+                total += _count_file(source, True)
+        except (OSError, EOFError, zlib.error):
+            continue
+    return total
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class GraphWriter:
+    """Writes article graphs into a store: new graphs in batches, existing ones replaced.
+
+    A batch holds whole graphs only and at most ``batch_quads`` quads, and is written with one
+    ``Store.add_quads`` call, one transaction. A graph already in the store, a graph larger
+    than a batch, and every graph of a store other than the embedded one (a remote SPARQL
+    store, say) go through ``replace_graph``.
+    """
+
+    def __init__(self, store, *, batch_quads: int = BATCH_QUADS, flush_every: int | None = FLUSH_EVERY,
+                 on_committed: Callable[[URIRef], None] | None = None) -> None:
+        self.store = store
+        self.on_committed = on_committed
+        self.batch_quads = batch_quads
+        self.flush_every = flush_every
+        self._unflushed = 0
+        self._pending: list[tuple[Any, Any, Any, URIRef]] = []
+        self._graphs: set[URIRef] = set()
+        self._order: list[URIRef] = []
+        # Only the embedded store's add_quads writes a batch in one transaction; a remote store
+        # may split it into several requests, so every graph goes there through replace_graph.
+        from kg.store import Store
+
+        self._bulk = type(store) is Store
+
+    def write(self, graph: URIRef, triples: list[Triple]) -> None:
+        if graph in self._graphs:
+            self.flush()  # an earlier version of this graph waits in the batch
+        if not self._bulk or len(triples) > self.batch_quads or self.store.has_graph(graph):
+            self.store.replace_graph(graph, triples)
+            self._written(len(triples), [graph])
+            return
+        if len(self._pending) + len(triples) > self.batch_quads:
+            self.flush()
+        self._pending.extend((s, p, o, graph) for s, p, o in triples)
+        self._graphs.add(graph)
+        self._order.append(graph)
+
+    def flush(self) -> None:
+        """Write the batch of new graphs waiting to be written."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            graphs, self._order = self._order, []
+            self._graphs.clear()
+            self.store.add_quads(pending)
+            self._written(len(pending), graphs)
+
+    def _written(self, count: int, graphs: list[URIRef]) -> None:
+        if self.on_committed is not None:
+            for graph in graphs:
+                self.on_committed(graph)
+        self._unflushed += count
+        if self.flush_every is not None and self._unflushed >= self.flush_every:
+            self._unflushed = 0
+            self.store.flush()
+
+
+# --- the build -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Skipped:
+    source: str
+    title: str | None
+
+
+class _InFlight:
+    """Content hashes of the graphs read but not yet committed, by graph: what the store will hold."""
+
+    def __init__(self) -> None:
+        self._hashes: dict[str, tuple[str | None, int]] = {}
+
+    def add(self, graph: str, content_hash: str | None) -> None:
+        _old, n = self._hashes.get(graph, (None, 0))
+        self._hashes[graph] = (content_hash, n + 1)
+
+    def get(self, graph: str) -> tuple[bool, str | None]:
+        """(whether the graph is in flight, the hash it will have)."""
+        if graph in self._hashes:
+            return True, self._hashes[graph][0]
+        return False, None
+
+    def done(self, graph: str) -> None:
+        content_hash, n = self._hashes.get(graph, (None, 1))
+        if n <= 1:
+            self._hashes.pop(graph, None)
+        else:
+            self._hashes[graph] = (content_hash, n - 1)
+
+
+def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight) -> Iterator[Any]:
+    """Items with unchanged articles (and graphs) replaced by ``_Skipped`` markers."""
+    from kg.rdf import iris
+
+    for item in items:
+        if isinstance(item, InputError):
+            yield item
+            continue
+        if isinstance(item, Article):
+            graph, article, content_hash = str(iris.graph_iri(item)), iris.article_iri(item), item.content_hash
+            source, title = item.source, item.title
+        else:  # a graph read from a shard
+            graph, content_hash = item.graph, item.content_hash
+            article = URIRef(item.article) if item.article else None
+            source, title = item.source, item.summary.title if item.summary else None
+        if not force and content_hash is not None:
+            pending, will_have = in_flight.get(graph)
+            if pending:
+                unchanged = will_have == content_hash
+            elif store is not None and article is not None:
+                unchanged = str(store.get_value(URIRef(graph), article, KGO.contentHash)) == content_hash
+            else:
+                unchanged = False
+            if unchanged:
+                yield _Skipped(source, title)
+                continue
+        in_flight.add(graph, content_hash)
+        yield item
 
 
 def build(
     sources: Iterable[str | os.PathLike[str]],
-    store,  # kg.store.Store
+    store,  # kg.store.Store, or None to write shards only
     *,
     force: bool = False,
-    extractor=None,  # kg.extract.pipeline.Extractor
+    jobs: int = 1,
+    engine=None,  # a kg.engine engine; default: the local one for ``jobs``
+    shards: str | os.PathLike[str] | None = None,
+    extractor=None,  # kg.extract.pipeline.Extractor, run in this process
     on_article: Callable[[ArticleSummary], None] | None = None,
     on_error: Callable[[str], None] | None = None,
+    flush_every: int | None = FLUSH_EVERY,
 ) -> BuildReport:
-    """Build every article of ``sources`` into ``store``; never raises for a bad input."""
-    from kg.extract import default_extractor
-    from kg.namespaces import KGO
-    from kg.rdf import iris
-    from kg.rdf.mapping import facts_to_graph
+    """Build every article of ``sources`` into ``store`` (and into N-Quads ``shards``, if given).
 
-    extractor = extractor or default_extractor()
-    report = BuildReport()
-    for item in iter_articles(sources):
-        if isinstance(item, InputError):
-            _error(report, str(item), on_error)
-            continue
-        article: Article = item
-        graph_iri = iris.graph_iri(article)
-        article_iri = iris.article_iri(article)
-        if not force and str(store.get_value(graph_iri, article_iri, KGO.contentHash)) == article.content_hash:
-            summary = ArticleSummary(article.source, article.title, 0, {}, [], skipped=True)
-            report.skipped.append(summary)
-            if on_article:
-                on_article(summary)
-            continue
+    ``jobs`` worker processes extract (``1``: this process); a given ``engine`` (e.g. a
+    ``kg.engine.cluster.DaskEngine``) is used instead and left open for the caller.
+    ``on_article`` gets each built or skipped article's summary, ``on_error`` each problem
+    (one line), in input order. ``flush_every`` bounds the store's write buffers (triples
+    between flushes; None: only at the end). Never raises for a bad input; raises ``KgError`` for a store,
+    shard directory or engine failure (what was committed before it stays committed).
+    """
+    from kg.engine import open_engine
+
+    if store is None and shards is None:
+        raise ValueError("build needs a store, a shard directory, or both")
+    started = time.perf_counter()
+    own_engine = engine is None
+    if own_engine:
+        engine = open_engine("local", jobs=jobs, extractor=extractor)
+    report = BuildReport(jobs=getattr(engine, "jobs", jobs), engine=getattr(engine, "name", "local"))
+    in_flight = _InFlight()
+    writer = (GraphWriter(store, flush_every=flush_every, on_committed=lambda g: in_flight.done(str(g)))
+              if store is not None else None)
+    shard_writer = ShardWriter(shards) if shards is not None else None
+    form = TRIPLES if store is not None else NQUADS
+    failed = True
+    try:
+        for item in engine.map(_to_build(_items(sources), store, force, in_flight), form=form):
+            if isinstance(item, InputError):
+                _error(report, str(item), on_error)
+            elif isinstance(item, _Skipped):
+                report.skipped += 1
+                if on_article:
+                    on_article(ArticleSummary(item.source, item.title, 0, {}, [], skipped=True))
+            else:
+                _write(item, writer, shard_writer, in_flight, report, on_article, on_error)
+        failed = False
+    finally:
         try:
-            facts = extractor.extract(article)
-            graph = facts_to_graph(facts)
-        except KgError as exc:
-            _error(report, f"{article.source}: {exc}", on_error)
-            continue
-        except Exception as exc:  # an extractor bug must not stop the other articles
-            _error(report, f"{article.source}: extraction failed ({type(exc).__name__}: {exc})", on_error)
-            continue
-        store.replace_graph(graph_iri, graph)
-        summary = summarise(facts, len(graph))
-        report.built.append(summary)
-        if on_article:
-            on_article(summary)
+            if writer is not None:
+                writer.flush()  # whole graphs only: committing them is right even when interrupted
+            if shard_writer is not None:
+                shard_writer.close()
+        except Exception:
+            if not failed:
+                raise
+        finally:
+            if own_engine:
+                engine.close()
+            if shard_writer is not None:
+                report.shards = [str(p) for p in shard_writer.paths]
+            report.seconds = time.perf_counter() - started
     return report
 
 
+def _write(result: ArticleResult, writer: GraphWriter | None, shard_writer: ShardWriter | None,
+           in_flight: _InFlight, report: BuildReport, on_article, on_error) -> None:
+    if result.error is not None or writer is None:
+        in_flight.done(result.graph)  # nothing of it will be written to a store
+    if result.error is not None:
+        _error(report, result.error, on_error)
+        return
+    if writer is not None:
+        writer.write(URIRef(result.graph), result.graph_triples())  # done once committed
+    if shard_writer is not None:
+        shard_writer.write(result)
+    summary = result.summary or ArticleSummary(result.source, None, len(result.graph_triples()), {}, [])
+    report.add_built(summary)
+    if on_article:
+        on_article(summary)
+
+
 def _error(report: BuildReport, message: str, on_error: Callable[[str], None] | None) -> None:
-    report.errors.append(message)
+    report.add_error(message)
     if on_error:
         on_error(message)

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 from dataclasses import dataclass
+
+from kg.errors import InputError
+from kg.reading.language import not_english
+
+MAX_ARTICLE_BYTES = 16 * 1024 * 1024
+"""Largest source of one article: an article file, or one line of a JSON Lines file."""
+MAX_ARTICLE_CHARS = 100_000
+"""Longest article text (about 15,000 words, several times a long news feature). Extraction
+time grows faster than the text, so a longer text is refused instead of stalling a build."""
 
 
 @dataclass(frozen=True)
@@ -40,3 +50,20 @@ class Article:
         if self.title:
             return f"title:{self.title.strip().lower()}|{self.date.isoformat() if self.date else ''}"
         return "text:" + hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def check_text(text: str, source: str, line: int | None = None) -> str:
+    """``text`` when it can be one article's text for kg (not too long, English); else ``InputError``."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(
+            source,
+            f"article text too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,}): "
+            "is this one article? Split it into one article per file or JSON Lines record",
+            line,
+        )
+    if not any(unicodedata.category(char)[0] not in "ZC" for char in text):
+        raise InputError(source, "no article text (only invisible characters)", line)
+    problem = not_english(text)
+    if problem:
+        raise InputError(source, problem, line)
+    return text

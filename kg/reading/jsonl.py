@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from kg.errors import InputError
-from kg.reading.article import Article
+from kg.reading.article import MAX_ARTICLE_BYTES, Article, check_text
 from kg.reading.text import clean_body, clean_inline, parse_date
 
-MAX_LINE_BYTES = 200 * 1024 * 1024
+MAX_LINE_BYTES = MAX_ARTICLE_BYTES
 _OPTIONAL_TEXT = ("title", "url", "publisher")
 _OPTIONAL_DATES = ("date", "retrieved")
 _BOM = b"\xef\xbb\xbf"
@@ -59,6 +59,7 @@ def article_from_record(record: Any, source: str, line: int) -> Article:
     text = clean_body(raw_text)
     if not text:
         raise InputError(source, 'field "text" is empty', line)
+    check_text(text, source, line)
     values: dict[str, str | None] = {}
     for name in _OPTIONAL_TEXT:
         value = _string_field(record, name, source, line)

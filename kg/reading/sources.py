@@ -21,12 +21,12 @@ from typing import IO
 
 import kg
 from kg.errors import InputError
-from kg.reading.article import Article
+from kg.reading.article import MAX_ARTICLE_BYTES, Article, check_text
 from kg.reading.html import parse_html
 from kg.reading.jsonl import iter_jsonl
 from kg.reading.wire import parse_wire
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = MAX_ARTICLE_BYTES  # one article per file (a .jsonl file is checked line by line)
 # Suffix → reader, the longest suffix first; the one list of what counts as an article file.
 _KINDS = (
     (".jsonl.gz", "jsonl.gz"),
@@ -101,8 +101,11 @@ def _decode(data: bytes, source: str) -> str:
 def _from_bytes(data: bytes, source: str, kind: str) -> Article:
     text = _decode(data, source)
     if kind == "html":
-        return parse_html(text.encode("utf-8"), source)
-    return parse_wire(text, source)
+        article = parse_html(text.encode("utf-8"), source)
+    else:
+        article = parse_wire(text, source)
+    check_text(article.text, source)
+    return article
 
 
 class _Replay(io.RawIOBase):
@@ -143,7 +146,10 @@ def _sniff(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
 
 def _read_jsonl_stream(stream: IO[bytes], source: str) -> Iterator[Article | InputError]:
     head, replay = _sniff(stream)
-    if problem := _not_text(head):
+    # Only the first line decides whether the whole file is binary: a NUL byte in a later
+    # line is that line's problem (reported with its number), not the file's.
+    first_line = head.lstrip(_BLANK).split(b"\n", 1)[0]
+    if problem := _not_text(head[:2]) or _not_text(first_line):
         yield InputError(source, problem)
     else:
         yield from iter_jsonl(replay, source)

@@ -20,8 +20,10 @@ from dateutil import parser as _dateutil_parser
 _NEWLINES = re.compile(r"\r\n|\r|\u2028|\x85")
 # C0/C1 control characters that render as (vertical) space: they separate words.
 _SPACE_CONTROLS = re.compile(r"[\t\x0b\x0c\x1c-\x1f]")
-# Every other control character except "\n", plus lone surrogates (never valid text).
-_DROP_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+# Every other control character except "\n", lone surrogates (never valid text), and the
+# invisible zero-width space, word joiner and byte order mark (left by editors and by joined
+# files; text made only of them would otherwise pass for an article).
+_DROP_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff\u200b\u2060\ufeff]")
 
 # --- markdown and entities (applied to one paragraph, already on one line) ---------------
 

@@ -1,0 +1,371 @@
+"""Build benchmark: throughput against a measured floor, scaling, peak memory, out-of-genre sanity.
+
+Usage::
+
+    python bench/build_bench.py CORPUS [--jobs 1 2] [--scales 1 4 16] [--work DIR] [--skip-scaling]
+
+CORPUS is a folder of articles, e.g. ``../shared/data/bbc-news`` (2,225 BBC articles in five
+topic folders; read in place, never copied). Prints markdown tables:
+
+1. **Build**: ``kg build CORPUS`` into a fresh on-disk store, once per ``--jobs`` value, run as
+   the real command in a subprocess: wall time, articles/s, peak resident memory of the
+   ``kg`` process and of it plus its worker processes (sampled from /proc every 50 ms).
+2. **Floor**, measured in the same run on the same data: spaCy tokenisation of the same texts
+   (a blank English tokenizer, in one process) plus a bulk load of the same output quads
+   (Oxigraph's ``bulk_load`` of the built store's named graphs, exported as N-Quads, into a
+   fresh on-disk store). The build's time is reported as a multiple of it. Next to it, what
+   the store's own write path costs for the same quads: ``Store.add_quads`` (transactions,
+   plus the union copy in the default graph) and the raw engine's transactional ``extend``
+   with and without the union copy — the cost of the union copy, in time and on disk.
+3. **Out of genre**: agreements found per 100 articles in each top-level folder, and the
+   agreement labels found in the folders named sport and entertainment, to look at.
+4. **Scaling** (unless ``--skip-scaling``): the corpus replicated 1×, 4×, 16× with varied names
+   (``bench/synthetic.py``), each built with the largest ``--jobs``: time per article and
+   peak memory should stay flat as the corpus grows.
+
+Timings on a shared machine vary with its load; the machine and its load averages are
+printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+# --- the machine and memory sampling ----------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f", {int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    import pyoxigraph
+    import rdflib
+    import spacy
+
+    return (f"{cpu}, {cores} cores{mem}; {platform.system()} {platform.release()}; Python "
+            f"{platform.python_version()}, pyoxigraph {pyoxigraph.__version__}, spaCy {spacy.__version__}, "
+            f"rdflib {rdflib.__version__}")
+
+
+def load() -> str:
+    try:
+        return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return found + [g for c in found for g in _descendants(c)]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from /proc/PID/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class PeakMemory:
+    """Samples the resident memory of a process and of it with its descendants, and their CPU time."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.pid, self.interval = pid, interval
+        self.parent = self.tree = 0.0
+        self.cpu: dict[int, float] = {}  # the last CPU time seen of each process
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            parent = _rss_mb(self.pid)
+            children = _descendants(self.pid)
+            tree = parent + sum(_rss_mb(c) for c in children)
+            self.parent, self.tree = max(self.parent, parent), max(self.tree, tree)
+            for pid in (self.pid, *children):
+                seconds = _cpu_seconds(pid)
+                if seconds:
+                    self.cpu[pid] = seconds
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_build(sources: list[str], store: Path, jobs: int) -> dict:
+    """``kg build SOURCES --store STORE --jobs N`` in a subprocess: time, counts, peak memory."""
+    shutil.rmtree(store, ignore_errors=True)
+    command = [sys.executable, "-m", "kg", "build", *sources, "--store", str(store), "--jobs", str(jobs)]
+    env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peak = PeakMemory(process.pid)
+    out, err = process.communicate()
+    seconds = time.perf_counter() - started
+    peak.stop()
+    match = re.match(r"Built (\d+) article\(s\), (\d+) unchanged, (\d+) failed → store .* \((\d+) quads\)", out)
+    if process.returncode not in (0, 1) or not match:
+        raise SystemExit(f"kg build failed ({process.returncode}): {err.strip()[-2000:]}")
+    built, unchanged, failed, quads = map(int, match.groups())
+    parent_cpu = peak.cpu.get(process.pid, 0.0)
+    workers_cpu = sum(cpu for pid, cpu in peak.cpu.items() if pid != process.pid)
+    return {"jobs": jobs, "seconds": seconds, "built": built, "unchanged": unchanged, "failed": failed,
+            "quads": quads, "articles": built + unchanged, "rate": (built + unchanged) / seconds,
+            "peak_parent": peak.parent, "peak_tree": peak.tree, "cpu_parent": parent_cpu,
+            "cpu_workers": workers_cpu}
+
+
+def dir_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1024 / 1024
+
+
+# --- the floor and the cost of the union copy ---------------------------------------------------
+
+
+def floor(corpus: list[str], store: Path, work: Path) -> dict:
+    """Tokenisation of the texts, and bulk loads / transactional writes of the store's quads."""
+    import pyoxigraph as ox
+    import spacy
+
+    from kg.errors import InputError
+    from kg.reading.sources import iter_articles
+    from kg.store import Store, to_engine
+
+    texts = [a.text for a in iter_articles(corpus) if not isinstance(a, InputError)]
+    nlp = spacy.blank("en")
+    started = time.perf_counter()
+    tokens = sum(len(nlp.make_doc(text)) for text in texts)
+    tokenise = time.perf_counter() - started
+
+    nquads = work / "export.nq"
+    with Store.open(store, read_only=True) as s, nquads.open("w", encoding="utf-8") as f:
+        rdflib_quads = list(s.quads())
+        for q in rdflib_quads:
+            f.write(f"{to_engine(q[0])} {to_engine(q[1])} {to_engine(q[2])} {to_engine(q[3])} .\n")
+    engine_quads = list(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
+    union_quads = [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in engine_quads]
+
+    def timed(name: str, write) -> tuple[float, float]:
+        path = work / name
+        shutil.rmtree(path, ignore_errors=True)
+        started = time.perf_counter()
+        write(path)
+        return time.perf_counter() - started, dir_mb(path)
+
+    def bulk(quads_of):
+        def write(path: Path) -> None:
+            engine = ox.Store(str(path))
+            engine.bulk_extend(quads_of())
+            engine.flush()
+        return write
+
+    def bulk_load(path: Path) -> None:
+        engine = ox.Store(str(path))
+        engine.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+        engine.flush()
+
+    def transactional(with_union: bool):
+        def write(path: Path) -> None:
+            engine = ox.Store(str(path))
+            for i in range(0, len(engine_quads), 10_000):
+                batch = engine_quads[i:i + 10_000]
+                engine.extend(batch + union_quads[i:i + 10_000] if with_union else batch)
+            engine.flush()
+        return write
+
+    def kg_add_quads(path: Path) -> None:
+        with Store.open(path) as s:
+            for i in range(0, len(rdflib_quads), 10_000):
+                s.add_quads(rdflib_quads[i:i + 10_000])
+
+    results = {
+        "texts": len(texts), "tokens": tokens, "tokenise": tokenise, "quads": len(engine_quads),
+        "bulk_load": timed("floor-bulk-load", bulk_load),
+        "bulk_union": timed("floor-bulk-union", bulk(lambda: engine_quads + union_quads)),
+        "tx_named": timed("floor-tx-named", transactional(False)),
+        "tx_union": timed("floor-tx-union", transactional(True)),
+        "kg_add_quads": timed("floor-kg-add-quads", kg_add_quads),
+        "store_mb": dir_mb(store),
+    }
+    for name in ("floor-bulk-load", "floor-bulk-union", "floor-tx-named", "floor-tx-union", "floor-kg-add-quads"):
+        shutil.rmtree(work / name, ignore_errors=True)
+    nquads.unlink()
+    return results
+
+
+# --- out of genre --------------------------------------------------------------------------------
+
+
+def genres(store: Path, corpus: str) -> tuple[dict[str, tuple[int, int]], dict[str, list[str]]]:
+    """Per top-level folder: (articles, agreements); and the agreement labels per folder."""
+    from kg.store import Store
+
+    root = os.path.abspath(corpus)
+
+    def folder(source: str) -> str:
+        rel = os.path.relpath(os.path.abspath(source), root)
+        return rel.split(os.sep, 1)[0] if os.sep in rel else "."
+
+    prefixes = {"kgo": "https://w3id.org/kgnews/ontology#", "schema": "https://schema.org/",
+                "skos": "http://www.w3.org/2004/02/skos/core#"}
+    with Store.open(store, read_only=True) as s:
+        _, articles = s.query("SELECT ?source WHERE { ?a a schema:NewsArticle ; kgo:sourceFile ?source }",
+                              prefixes=prefixes)
+        _, found = s.query("SELECT ?source ?label WHERE { ?g a kgo:Agreement ; kgo:mentionedIn ?a ; "
+                           "skos:prefLabel ?label . ?a kgo:sourceFile ?source }", prefixes=prefixes)
+    per_folder = Counter(folder(str(source)) for (source,) in articles)
+    agreements = Counter(folder(str(source)) for source, _label in found)
+    labels: dict[str, list[str]] = {}
+    for source, label in found:
+        labels.setdefault(folder(str(source)), []).append(str(label))
+    return {f: (per_folder[f], agreements[f]) for f in sorted(per_folder)}, labels
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="kg build benchmark (see the module docstring)")
+    parser.add_argument("corpus", help="a folder of articles, e.g. ../shared/data/bbc-news")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--work", type=Path, help="scratch directory (default: a new temporary one)")
+    parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    args = parser.parse_args(argv)
+    if not os.path.isdir(args.corpus):
+        parser.error(f"{args.corpus} is not a directory")
+    work = args.work or Path(tempfile.mkdtemp(prefix="kg-build-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    figures: dict = {"machine": machine(), "load_before": load()}
+    print(f"Machine: {figures['machine']}\nBefore: {figures['load_before']}\n")
+
+    builds = [run_build([args.corpus], work / f"store-j{jobs}", jobs) for jobs in args.jobs]
+    figures["builds"] = builds
+    fl = floor([args.corpus], work / f"store-j{args.jobs[0]}", work)
+    figures["floor"] = fl
+    floor_s = fl["tokenise"] + fl["bulk_load"][0]
+    kg_floor_s = fl["tokenise"] + fl["kg_add_quads"][0]
+
+    print(f"## Build of {args.corpus} into a fresh on-disk store\n")
+    print("| jobs | articles | quads | wall s | articles/s | × floor | × floor via Store.add_quads "
+          "| CPU s kg | CPU s workers | peak RSS kg MB | peak RSS kg + workers MB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for b in builds:
+        print(f"| {b['jobs']} | {b['articles']} | {b['quads']} | {b['seconds']:.1f} | {b['rate']:.1f} | "
+              f"{b['seconds'] / floor_s:.1f} | {b['seconds'] / kg_floor_s:.1f} | {b['cpu_parent']:.1f} | "
+              f"{b['cpu_workers']:.1f} | {b['peak_parent']:.0f} | {b['peak_tree']:.0f} |")
+    print(f"\n## Floor (same run, same data: {fl['texts']} texts, {fl['tokens']} tokens, {fl['quads']} quads)\n")
+    print("| step | seconds | store on disk MB |")
+    print("|---|---:|---:|")
+    print(f"| spaCy tokenisation (blank English, 1 process) | {fl['tokenise']:.2f} | |")
+    print(f"| Oxigraph bulk_load of the named graphs (N-Quads) | {fl['bulk_load'][0]:.2f} | {fl['bulk_load'][1]:.0f} |")
+    print(f"| **floor** = tokenisation + bulk load | **{floor_s:.2f}** | |")
+    print(f"| Oxigraph bulk_extend, named graphs + union copy | {fl['bulk_union'][0]:.2f} | {fl['bulk_union'][1]:.0f} |")
+    print(f"| engine extend (transactions of 10,000), named graphs only | {fl['tx_named'][0]:.2f} | "
+          f"{fl['tx_named'][1]:.0f} |")
+    print(f"| engine extend (transactions of 10,000), named graphs + union copy | {fl['tx_union'][0]:.2f} | "
+          f"{fl['tx_union'][1]:.0f} |")
+    print(f"| kg Store.add_quads (rdflib terms, transactions, union copy) | {fl['kg_add_quads'][0]:.2f} | "
+          f"{fl['kg_add_quads'][1]:.0f} |")
+    print(f"| the store kg build made | | {fl['store_mb']:.0f} |")
+
+    table, labels = genres(work / f"store-j{args.jobs[0]}", args.corpus)
+    figures["genres"] = {k: list(v) for k, v in table.items()}
+    figures["genre_labels"] = labels
+    print("\n## Agreements per 100 articles, by folder\n")
+    print("| folder | articles | agreements | per 100 articles |")
+    print("|---|---:|---:|---:|")
+    for name, (n, a) in table.items():
+        print(f"| {name} | {n} | {a} | {100 * a / n if n else 0:.1f} |")
+    for name in ("sport", "entertainment"):
+        if name in labels:
+            print(f"\nAgreements found in {name}: " + "; ".join(sorted(labels[name])))
+
+    if not args.skip_scaling:
+        from synthetic import generate
+
+        jobs = max(args.jobs)
+        rows = []
+        for scale in args.scales:
+            corpus_file = work / f"synthetic-{scale}x.jsonl"
+            if not corpus_file.exists():
+                generate([args.corpus], scale, corpus_file)
+            result = run_build([str(corpus_file)], work / f"store-{scale}x", jobs)
+            result["scale"] = scale
+            result["store_mb"] = dir_mb(work / f"store-{scale}x")
+            rows.append(result)
+            shutil.rmtree(work / f"store-{scale}x", ignore_errors=True)
+        figures["scaling"] = rows
+        print(f"\n## Scaling (synthetic copies with varied names, --jobs {jobs})\n")
+        print("| corpus | articles | quads | wall s | ms per article | articles/s | CPU ms per article (kg + "
+              "workers) | store MB | peak RSS kg MB | peak RSS kg + workers MB |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            cpu = 1000 * (r["cpu_parent"] + r["cpu_workers"]) / r["articles"]
+            print(f"| {r['scale']}× | {r['articles']} | {r['quads']} | {r['seconds']:.1f} | "
+                  f"{1000 * r['seconds'] / r['articles']:.1f} | {r['rate']:.1f} | {cpu:.1f} | {r['store_mb']:.0f} | "
+                  f"{r['peak_parent']:.0f} | {r['peak_tree']:.0f} |")
+
+    figures["load_after"] = load()
+    print(f"\nAfter: {figures['load_after']}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

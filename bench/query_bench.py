@@ -1,0 +1,202 @@
+"""Query benchmark: every named query on the embedded store vs rdflib's in-memory store, side by side.
+
+Usage::
+
+    python bench/query_bench.py ../shared/data/bbc-news [--copies 2] [--work DIR]
+    python bench/query_bench.py --store PATH
+
+With a corpus, a synthetic corpus of ``--copies`` copies with varied names is generated
+(``bench/synthetic.py``) and built with ``kg build`` into ``WORK/store`` (kept, and reused by
+the next run with the same ``--work``); with ``--store``, an existing store is used. The store
+should hold at least a million triples (the script says so if it does not).
+
+Every named query (``kg query --list``) then runs, without parameters:
+
+* on the store, through ``kg.query.run_query`` (what ``kg query`` does; rows converted to
+  rdflib terms), ``--runs`` times after one warm-up run;
+* on the same store through pyoxigraph alone (the engine's own time: every solution read and
+  every term's value taken as a string, no rdflib terms), as often;
+* on an rdflib ``Graph`` (its default in-memory store) holding the same data — the union of
+  the named graphs, which is what the queries see — ``--rdflib-runs`` times, each in a forked
+  child process so that a run longer than ``--rdflib-timeout`` seconds can be stopped.
+
+Printed: rows, p50 and p95 in milliseconds on each side, and how many times faster the store
+answers (rdflib's p50 / the store's p50), through kg and through the engine alone. Row counts
+are compared: a mismatch is flagged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from build_bench import load, machine  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100) by linear interpolation between closest ranks."""
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def build_store(corpus: str, copies: int, work: Path) -> Path:
+    from synthetic import generate
+
+    store = work / "store"
+    if (store / "CURRENT").exists():
+        print(f"reusing {store}", file=sys.stderr)
+        return store
+    corpus_file = work / f"synthetic-{copies}x.jsonl"
+    if not corpus_file.exists():
+        generate([corpus], copies, corpus_file)
+    env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
+    done = subprocess.run([sys.executable, "-m", "kg", "build", str(corpus_file), "--store", str(store), "--quiet"],
+                          env=env, check=False)
+    if done.returncode not in (0, 1):
+        raise SystemExit("kg build failed")
+    return store
+
+
+_GRAPH = None  # the rdflib graph, inherited by forked children
+
+
+def _rdflib_run(text: str, connection) -> None:
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        query = prepareQuery(text)
+        started = time.perf_counter()
+        rows = list(_GRAPH.query(query))
+        connection.send((time.perf_counter() - started, len(rows)))
+    except Exception as error:  # rdflib cannot answer this query on this data
+        connection.send((None, f"{type(error).__name__}: {error}"))
+    connection.close()
+
+
+def rdflib_time(text: str, timeout: float) -> tuple[float | None, int | str | None]:
+    """(seconds, rows) of one rdflib run in a forked child; (None, None) after ``timeout``,
+    (None, message) when rdflib fails."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_rdflib_run, args=(text, send))
+    child.start()
+    send.close()
+    if receive.poll(timeout):
+        seconds, rows = receive.recv()
+        child.join()
+        return seconds, rows
+    child.kill()
+    child.join()
+    return None, None
+
+
+def main(argv: list[str] | None = None) -> int:
+    global _GRAPH
+    parser = argparse.ArgumentParser(description="kg query benchmark (see the module docstring)")
+    parser.add_argument("corpus", nargs="?", help="a folder of articles, e.g. ../shared/data/bbc-news")
+    parser.add_argument("--store", type=Path, help="use this existing store instead of building one")
+    parser.add_argument("--copies", type=int, default=2, help="synthetic copies of the corpus (default 2)")
+    parser.add_argument("--work", type=Path, help="where to build the store (default: a temporary folder)")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per query on the store (default 20)")
+    parser.add_argument("--rdflib-runs", type=int, default=5, help="timed runs per query on rdflib (default 5)")
+    parser.add_argument("--rdflib-timeout", type=float, default=600.0, help="seconds before an rdflib run is "
+                        "stopped (default 600)")
+    args = parser.parse_args(argv)
+    if not args.store and not args.corpus:
+        parser.error("give a corpus folder or --store PATH")
+
+    from rdflib import Graph
+
+    from kg.query import load_query, named_queries, run_query
+    from kg.store import Store
+
+    store_path = args.store or build_store(args.corpus, args.copies, args.work or Path(tempfile.mkdtemp()))
+    print(f"Machine: {machine()}\nBefore: {load()}\n")
+    with Store.open(store_path, read_only=True) as store:
+        quads, triples = len(store), store.union_size()
+        print(f"Store {store_path}: {quads:,} quads in {len(store.graphs()):,} named graphs, "
+              f"{triples:,} distinct triples in their union")
+        if triples < 1_000_000:
+            print(f"warning: fewer than 1,000,000 triples; use more --copies", file=sys.stderr)
+        started = time.perf_counter()
+        _GRAPH = Graph()
+        for triple in store.triples():
+            _GRAPH.add(triple)
+        print(f"rdflib Graph loaded with the same {len(_GRAPH):,} triples in {time.perf_counter() - started:.0f} s\n")
+
+        import pyoxigraph as ox
+
+        engine = ox.Store.read_only(str(store_path))
+
+        def engine_run(text: str) -> int:
+            n = 0
+            for solution in engine.query(text):
+                for term in solution:
+                    if term is not None:
+                        term.value  # noqa: B018 - take the value, as an output writer would
+                n += 1
+            return n
+
+        print("| query | rows | kg p50 ms | kg p95 ms | engine p50 ms | engine p95 ms | rdflib p50 ms | "
+              "rdflib p95 ms | × faster (kg) | × faster (engine) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for name in named_queries():
+            query = load_query(name)
+            try:
+                rows = len(run_query(store, query))  # warm-up
+                times = []
+                for _ in range(args.runs):
+                    t = time.perf_counter()
+                    run_query(store, query)
+                    times.append(time.perf_counter() - t)
+                engine_run(query.text)
+                raw = []
+                for _ in range(args.runs):
+                    t = time.perf_counter()
+                    engine_run(query.text)
+                    raw.append(time.perf_counter() - t)
+            except Exception as error:  # a query another engine rejects: say so, go on
+                print(f"| {name} | error: {type(error).__name__}: {error} | | | | | | | | |")
+                continue
+            raw50, raw95 = 1000 * percentile(raw, 50), 1000 * percentile(raw, 95)
+            theirs: list[float] = []
+            their_rows = None
+            for _ in range(args.rdflib_runs):
+                seconds, their_rows = rdflib_time(query.text, args.rdflib_timeout)
+                if seconds is None:
+                    break
+                theirs.append(seconds)
+            ours50, ours95 = 1000 * percentile(times, 50), 1000 * percentile(times, 95)
+            ours = f"| {name} | {{rows}} | {ours50:.1f} | {ours95:.1f} | {raw50:.1f} | {raw95:.1f} |"
+            if isinstance(their_rows, str):
+                print(ours.format(rows=rows) + f" rdflib fails: {their_rows} | | | |", flush=True)
+            elif theirs:
+                their50, their95 = 1000 * percentile(theirs, 50), 1000 * percentile(theirs, 95)
+                mark = "" if their_rows == rows else f" (rdflib: {their_rows} rows)"
+                print(ours.format(rows=f"{rows}{mark}") + f" {their50:.0f} | {their95:.0f} | "
+                      f"{their50 / ours50:.1f} | {their50 / raw50:.1f} |", flush=True)
+            else:
+                limit = 1000 * args.rdflib_timeout
+                print(ours.format(rows=rows) + f" > {limit:.0f} | | > {limit / ours50:.0f} | > {limit / raw50:.0f} |",
+                      flush=True)
+    print(f"\nStore: {args.runs} runs after a warm-up; rdflib: up to {args.rdflib_runs} runs. After: {load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,572 @@
+"""Import existing RDF files into the store: each file into its own named graph, atomically.
+
+``import_files`` reads Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML (optionally
+gzip-compressed: ``data.ttl.gz``), the format named by ``fmt`` or guessed from the file's
+extension through the one table of formats (``kg.formats``). Each file's triples replace the
+content of one named graph in one store transaction (``Store.replace_graph``), so a file that
+fails to parse anywhere, even on its last line, leaves the store exactly as it was, and a
+reader sees the graph from before or after the import, never part of it. The triples of all
+the graphs of a dataset file (N-Quads, TriG, JSON-LD) are merged into that one graph (the
+report says how many graphs were merged).
+
+The graph is named after the file (``file_graph_iri``: a hash of its absolute ``file:`` URL,
+as ``kg.rdf.iris`` names an article's graph after its URL), so importing a file again
+replaces what it contributed before; ``graph=`` names it explicitly. A file that holds no
+triples is refused rather than imported as an empty graph (which would drop the graph).
+
+Parsing never reads anything but the file: no URL is fetched and no external entity is
+resolved. The RDF engine's parsers do neither (JSON-LD remote ``@context``s fail; external XML
+entities are not loaded), and this module refuses the inputs that would make them use
+unbounded memory, time or stack before the parser sees them: XML entity declarations that
+are external, parameter entities, or whose expansion would exceed ``ENTITY_EXPANSION_LIMIT``
+(the "billion laughs"), XML nested deeper than ``MAX_XML_DEPTH`` and JSON nested deeper than
+``MAX_JSON_DEPTH`` (the engine's JSON-LD parser overflows the C stack at a few thousand
+levels, which kills the process).
+
+Problems are reported per file as ``InputError`` (file, line when the parser knows it, what is
+wrong); ``import_files`` collects them and goes on with the next file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import itertools
+import os
+import re
+import stat
+import sys
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from kg.errors import InputError, UsageError
+from kg.formats import RDF_FORMATS, Format, rdf_format
+from kg.namespaces import KGR
+from kg.rdf.iris import is_valid_iri
+from kg.store import Triple, from_engine
+
+__all__ = [
+    "ENTITY_EXPANSION_LIMIT",
+    "MAX_JSON_DEPTH",
+    "MAX_XML_DEPTH",
+    "RDF_SUFFIXES",
+    "STDIN",
+    "ImportReport",
+    "ImportedFile",
+    "check_options",
+    "file_graph_iri",
+    "import_file",
+    "import_files",
+    "parse_triples",
+]
+
+STDIN = "-"
+STDIN_SOURCE = "<stdin>"
+GZIP_SUFFIX = ".gz"
+RDF_SUFFIXES: tuple[str, ...] = tuple(ext for fmt in RDF_FORMATS for ext in fmt.extensions)
+"""File extensions read as RDF when a directory is walked (each also with ``.gz``)."""
+
+MAX_JSON_DEPTH = 256
+"""Deepest nesting of JSON objects and arrays accepted in JSON-LD."""
+MAX_XML_DEPTH = 2_000
+"""Deepest nesting of XML elements accepted in RDF/XML (the parser's time grows with depth²)."""
+ENTITY_EXPANSION_LIMIT = 16 * 1024 * 1024
+"""Most characters XML entity references may expand to, beyond ten times the file's size."""
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_BLANK = b" \t\r\n"
+_REMOTE_CONTEXT = "LoadDocumentCallback"  # the engine's words for "this document needs another one"
+_PARSER_PREFIX = re.compile(r"^Parser error (?:at|between) [^:]*:\s*")
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_ENTITY_DECL = re.compile(
+    rb"<!ENTITY\s+(?P<param>%\s+)?(?P<name>[^\s\"'>]+)\s+"
+    rb"(?:(?P<external>SYSTEM|PUBLIC)\b[^>]*|\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)')",
+)
+_ENTITY_REF = re.compile(rb"&([A-Za-z_:][-A-Za-z0-9._:]*);")
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedFile:
+    """One file imported: where from, into which graph, as what, how many distinct triples."""
+
+    source: str
+    graph: URIRef
+    format: str  # the canonical format name (kg.formats)
+    triples: int  # distinct triples the graph holds now
+    merged_graphs: int = 0  # named graphs of a dataset file merged into ``graph``
+
+
+@dataclass
+class ImportReport:
+    """The outcome of ``import_files``: the files imported and one message per failure."""
+
+    imported: list[ImportedFile] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- naming the graph ------------------------------------------------------------------------
+
+
+def file_graph_iri(path: str | os.PathLike[str]) -> URIRef:
+    """``kgr:graph/file-<16 hex>``: the graph of an imported file, by its absolute ``file:`` URL.
+
+    Like an article's graph (``kg.rdf.iris.graph_iri``, a hash of the article's URL), the name
+    depends only on where the file is, so importing the file again replaces its graph. The
+    hashed text starts with ``rdf-file:``, which no article identity does, and the ``file-``
+    segment keeps imported graphs apart from article graphs at a glance.
+    """
+    url = Path(path).resolve().as_uri()
+    key = hashlib.sha1(f"rdf-file:{url}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return URIRef(f"{KGR}graph/file-{key}")
+
+
+# --- guarding the parsers ----------------------------------------------------------------------
+
+
+def _json_depth(data: bytes) -> int:
+    """How deep JSON objects and arrays nest in ``data`` (brackets inside strings ignored)."""
+    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    steps = (1 if byte in (0x5B, 0x7B) else -1 for byte in brackets)
+    return max(itertools.accumulate(steps), default=0)
+
+
+def _xml_depth(data: bytes) -> int:
+    """How deep XML elements nest in ``data``; entities are not expanded, nothing is loaded."""
+    import lxml.etree as etree
+
+    depth = deepest = 0
+    events = etree.iterparse(
+        io.BytesIO(data), events=("start", "end"), resolve_entities=False, no_network=True,
+        load_dtd=False, huge_tree=True, recover=True,
+    )  # fmt: skip
+    try:
+        for event, element in events:
+            if event == "start":
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+                    if deepest > MAX_XML_DEPTH:
+                        break
+            else:
+                depth -= 1
+                element.clear()
+    except etree.XMLSyntaxError:
+        pass  # malformed XML: the RDF parser reports it with its own message
+    return deepest
+
+
+def _entity_sizes(data: bytes, source: str) -> dict[bytes, int]:
+    """Declared internal XML entities → the length they expand to (nested references counted).
+
+    Raises ``InputError`` for external and parameter entities and for recursive ones.
+    """
+    values: dict[bytes, bytes] = {}
+    for match in _ENTITY_DECL.finditer(data):
+        name = match.group("name")
+        shown = name.decode("utf-8", "replace")
+        if match.group("param"):
+            raise InputError(source, f"the XML declares a parameter entity (%{shown};): kg does not read them")
+        if match.group("external"):
+            raise InputError(
+                source, f"the XML declares an external entity (&{shown};): kg never loads files or URLs named in RDF"
+            )
+        value = match.group("dq") if match.group("dq") is not None else match.group("sq")
+        values.setdefault(name, value or b"")  # the first declaration is binding
+    sizes: dict[bytes, int] = {}
+
+    def size(name: bytes, seen: tuple[bytes, ...]) -> int:
+        if name in sizes:
+            return sizes[name]
+        if name in seen:
+            raise InputError(source, f"the XML entity &{name.decode('utf-8', 'replace')}; refers to itself")
+        value = values[name]
+        total = len(value)
+        for ref in _ENTITY_REF.finditer(value):
+            if ref.group(1) in values:
+                total += size(ref.group(1), (*seen, name)) - len(ref.group(0))
+        sizes[name] = total
+        return total
+
+    for name in values:
+        size(name, ())
+    return sizes
+
+
+def _check_xml(data: bytes, source: str) -> None:
+    """Refuse RDF/XML the parser would need unbounded memory or time for."""
+    if b"<!ENTITY" in data:
+        sizes = _entity_sizes(data, source)
+        expanded = sum(sizes.get(ref.group(1), 0) for ref in _ENTITY_REF.finditer(data))
+        limit = 10 * len(data) + ENTITY_EXPANSION_LIMIT
+        if expanded > limit:
+            raise InputError(
+                source,
+                f"the XML's entities would expand to {_size(expanded)} (the limit for this file is {_size(limit)}); "
+                "entities nested in entities ('billion laughs') are refused",
+            )
+    depth = _xml_depth(data)
+    if depth > MAX_XML_DEPTH:
+        raise InputError(source, f"XML elements are nested too deeply (more than {MAX_XML_DEPTH:,} levels)")
+
+
+def _check_json(data: bytes, source: str) -> None:
+    depth = _json_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(source, f"JSON nested too deeply ({depth:,} levels; the limit is {MAX_JSON_DEPTH})")
+
+
+def _size(chars: int) -> str:
+    if chars >= 1024 * 1024 * 1024:
+        return f"{chars / (1024 * 1024 * 1024):,.0f} GB"
+    return f"{chars / (1024 * 1024):,.1f} MB"
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def _engine_format(fmt: Format) -> ox.RdfFormat:
+    engine_format = ox.RdfFormat.from_media_type(fmt.media_type)
+    if engine_format is None:  # pragma: no cover - every format of the table is known to the engine
+        raise UsageError(f"cannot import {fmt.name}: the RDF engine does not read {fmt.media_type}")
+    return engine_format
+
+
+def _syntax_problem(error: SyntaxError, fmt: Format) -> tuple[str, int | None]:
+    """The parser's message without its location prefix, and the line it names."""
+    message = " ".join(str(error.msg if error.msg else error).split())
+    message = _PARSER_PREFIX.sub("", message)
+    line = error.lineno if isinstance(error.lineno, int) and error.lineno > 0 else None
+    column = error.offset if isinstance(error.offset, int) and error.offset > 0 and line else None
+    where = f" (column {column})" if column else ""
+    return f"not valid {fmt.name}{where}: {message}", line
+
+
+def _terms(quad: ox.Quad, source: str) -> Triple:
+    terms = (quad.subject, quad.predicate, quad.object)
+    if any(isinstance(term, ox.Triple) for term in terms):
+        raise InputError(source, "holds an RDF-star triple term (<< … >>); kg stores plain RDF only")
+    return tuple(from_engine(term) for term in terms)  # type: ignore[return-value]
+
+
+def parse_triples(
+    stream: IO[bytes] | bytes,
+    fmt: Format,
+    source: str,
+    *,
+    base: str | None = None,
+    graphs: set[str] | None = None,
+) -> Iterator[Triple]:
+    """The triples of an RDF document (as rdflib terms), parsed lazily; named graphs merged.
+
+    ``graphs``, when given, collects the names of the named graphs seen. JSON-LD and RDF/XML
+    are checked first (``stream`` is read whole for them). Raises ``InputError`` naming
+    ``source`` (and the line, when the parser says) for anything that is not valid RDF.
+    """
+    if not fmt.is_rdf:
+        raise UsageError(f"{fmt.name} is not an RDF format")
+    data = stream if isinstance(stream, bytes) else None
+    if fmt.name in ("jsonld", "rdfxml"):
+        if data is None:
+            data = _read_all(stream, source)  # type: ignore[arg-type]
+        (_check_json if fmt.name == "jsonld" else _check_xml)(data, source)
+    input_: IO[bytes] = io.BytesIO(data) if data is not None else stream  # type: ignore[assignment]
+    try:
+        for quad in ox.parse(input_, _engine_format(fmt), base_iri=base):
+            if graphs is not None and isinstance(quad.graph_name, (ox.NamedNode, ox.BlankNode)):
+                graphs.add(str(quad.graph_name))
+            yield _terms(quad, source)
+    except SyntaxError as error:
+        if _REMOTE_CONTEXT in str(error):
+            raise InputError(
+                source, "the JSON-LD names a remote @context, and kg fetches nothing: put the context in the file"
+            ) from None
+        problem, line = _syntax_problem(error, fmt)
+        raise InputError(source, problem, line) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise InputError(source, f"damaged gzip data ({_one_line(error)})") from None
+    except (OSError, ValueError, UnicodeError) as error:
+        raise InputError(source, f"cannot read {fmt.name}: {_one_line(error)}") from None
+
+
+def _read_all(stream: IO[bytes], source: str) -> bytes:
+    try:
+        return stream.read()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise InputError(source, f"damaged gzip data ({_one_line(error)})") from None
+    except OSError as error:
+        raise InputError(source, f"cannot read ({error.strerror or _one_line(error)})") from None
+
+
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def _format_of(source: str, fmt: Format | None) -> Format:
+    if fmt is not None:
+        return fmt
+    name = source[: -len(GZIP_SUFFIX)] if source.lower().endswith(GZIP_SUFFIX) else source
+    try:
+        return rdf_format(None, name)
+    except UsageError:
+        names = ", ".join(f"{f.name} ({' '.join(f.extensions)})" for f in RDF_FORMATS)
+        raise InputError(
+            source, f"cannot tell the RDF format from the file name; use -f/--format, or one of the extensions: {names}"
+        ) from None
+
+
+def _os_problem(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "not found"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, IsADirectoryError):
+        return "is a directory"
+    return f"cannot read ({error.strerror or error})"
+
+
+def _is_rdf_name(name: str) -> bool:
+    lower = name.lower()
+    if lower.endswith(GZIP_SUFFIX):
+        lower = lower[: -len(GZIP_SUFFIX)]
+    return lower.endswith(RDF_SUFFIXES)
+
+
+def _expand(sources: Iterable[str | os.PathLike[str]]) -> Iterator[str | InputError]:
+    """Each source; a directory becomes its RDF files (recursively, sorted, hidden ones skipped)."""
+    for source in sources:
+        name = os.fspath(source)
+        if name == STDIN or not os.path.isdir(name):
+            yield name
+            continue
+        found = False
+        for folder, dirs, files in os.walk(name, onerror=None):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for file in sorted(files):
+                if not file.startswith(".") and _is_rdf_name(file):
+                    found = True
+                    yield os.path.join(folder, file)
+        if not found:
+            yield InputError(name, f"is a directory with no RDF files ({' '.join(RDF_SUFFIXES)}, optionally .gz)")
+
+
+def _open(source: str) -> tuple[IO[bytes], IO[bytes]]:
+    """The open file and its bytes as a stream (decompressed for ``*.gz``); ``InputError`` if unreadable."""
+    try:
+        info = os.stat(source)
+    except OSError as error:
+        raise InputError(source, _os_problem(error)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(source, "is a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(source, 'not a regular file (use "-" to read standard input)')
+    try:
+        raw = open(source, "rb")  # noqa: SIM115 - closed by the caller
+    except OSError as error:
+        raise InputError(source, _os_problem(error)) from None
+    if not source.lower().endswith(GZIP_SUFFIX):
+        return raw, raw
+    if not raw.peek(2)[:2] == _GZIP_MAGIC:
+        raw.close()
+        raise InputError(source, "not gzip data (the name ends in .gz)")
+    return raw, gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+
+
+def _check_head(head: bytes, source: str) -> None:
+    if not head.strip(_BLANK):
+        raise InputError(source, "empty file")
+    if head.startswith(_GZIP_MAGIC):
+        raise InputError(source, "gzip-compressed data; name the file *.gz (e.g. data.ttl.gz) to import it")
+    if head.startswith(_UTF16_BOMS):
+        raise InputError(source, "UTF-16 text; RDF files must be UTF-8")
+
+
+class _Peeked:
+    """A stream whose first bytes were read to look at them, giving them back first."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size is None or size < 0:
+                data, self._head = self._head + self._rest.read(), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            if len(data) < size:
+                data += self._rest.read(size - len(data))
+            return data
+        return self._rest.read(size)
+
+    def readable(self) -> bool:
+        return True
+
+
+def _head_of(stream: IO[bytes], source: str) -> tuple[bytes, IO[bytes]]:
+    """Up to the first non-blank bytes of ``stream`` (at least 4 KB, a UTF-8 byte order mark dropped)
+    and a stream that gives them back."""
+    chunks: list[bytes] = []
+    try:
+        while True:
+            chunk = stream.read(4096)
+            chunks.append(chunk)
+            if not chunk or chunk.strip(_BLANK):
+                break
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise InputError(source, f"damaged gzip data ({_one_line(error)})") from None
+    except OSError as error:
+        raise InputError(source, _os_problem(error)) from None
+    head = b"".join(chunks).removeprefix(_UTF8_BOM)  # editors write one; the RDF parsers refuse it
+    return head, _Peeked(head, stream)  # type: ignore[return-value]
+
+
+# --- importing -------------------------------------------------------------------------------
+
+
+def _count(store, graph: URIRef) -> int:
+    """Distinct triples in one named graph."""
+    name = str(ox.NamedNode(str(graph)))  # the IRI as the engine escapes it: a term, never pasted text
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {name} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    _names, rows = answer  # type: ignore[misc]
+    return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+
+def _store_stream(
+    stream: IO[bytes], source: str, fmt: Format, store, graph: URIRef, base: str | None
+) -> ImportedFile:
+    head, stream = _head_of(stream, source)
+    _check_head(head, source)
+    graphs: set[str] = set()
+    triples = parse_triples(stream, fmt, source, base=base, graphs=graphs)
+    first = next(triples, None)  # parse errors before the first triple surface here
+    if first is None:
+        raise InputError(source, "holds no triples (nothing imported; the store keeps what it held)")
+    # replace_graph reads every triple before it writes anything: an error on the last line
+    # raises out of it with the store untouched.
+    store.replace_graph(graph, itertools.chain([first], triples))
+    return ImportedFile(source, graph, fmt.name, _count(store, graph), len(graphs))
+
+
+def import_file(
+    source: str | os.PathLike[str],
+    store,  # kg.store.Store
+    *,
+    fmt: Format | None = None,
+    graph: URIRef | None = None,
+    base: str | None = None,
+    stdin: IO[bytes] | None = None,
+) -> ImportedFile:
+    """Import one RDF file (``"-"``: standard input, which needs ``fmt`` and ``graph``).
+
+    The format is ``fmt`` or guessed from the extension (``.gz`` is decompressed); the graph is
+    ``graph`` or ``file_graph_iri(source)``; relative IRIs resolve against ``base`` or the
+    file's ``file:`` URL. Raises ``InputError`` for a file that cannot be read or parsed (the
+    store is then unchanged) and ``StoreError`` when the store fails.
+    """
+    name = os.fspath(source)
+    if name == STDIN:
+        if fmt is None:
+            raise UsageError("reading RDF from standard input (-) needs -f/--format")
+        if graph is None:
+            raise UsageError("reading RDF from standard input (-) needs --graph IRI to name its graph")
+        stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise InputError(STDIN_SOURCE, "no standard input")
+        return _store_stream(stream, STDIN_SOURCE, fmt, store, graph, base)
+    raw, stream = _open(name)
+    try:
+        chosen = _format_of(name, fmt)
+        if base is None:
+            base = Path(name).resolve().as_uri()
+        return _store_stream(stream, name, chosen, store, graph or file_graph_iri(name), base)
+    finally:
+        stream.close()
+        raw.close()
+
+
+def check_options(
+    sources: Iterable[str | os.PathLike[str]],
+    *,
+    fmt: Format | None = None,
+    graph: URIRef | str | None = None,
+    base: str | None = None,
+) -> None:
+    """Raise ``UsageError`` when the sources and options cannot work together (before any I/O
+    on the store): stdin without a format or a graph, ``graph`` for several files or a
+    directory, a graph or base that is not an absolute IRI."""
+    names = [os.fspath(source) for source in sources]
+    if STDIN in names:
+        if fmt is None:
+            raise UsageError("reading RDF from standard input (-) needs -f/--format")
+        if graph is None:
+            raise UsageError("reading RDF from standard input (-) needs --graph IRI to name its graph")
+        if names.count(STDIN) > 1:
+            raise UsageError("standard input (-) can be read only once")
+    if graph is not None:
+        if len(names) != 1 or (names[0] != STDIN and os.path.isdir(names[0])):
+            raise UsageError("--graph names the graph of a single file; give exactly one file")
+        if not is_valid_iri(str(graph)):
+            raise UsageError(f"--graph wants an absolute IRI, got {str(graph)!r}")
+    if base is not None and not is_valid_iri(base):
+        raise UsageError(f"--base wants an absolute IRI, got {base!r}")
+
+
+def import_files(
+    sources: Iterable[str | os.PathLike[str]],
+    store,  # kg.store.Store
+    *,
+    fmt: Format | None = None,
+    graph: URIRef | None = None,
+    base: str | None = None,
+    on_file: Callable[[ImportedFile], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import every RDF file of ``sources`` (files, directories, ``"-"``), each into its own graph.
+
+    A file that fails is reported (``on_error`` gets one line naming it) and the others are
+    imported; the store keeps what it held for every file that failed. ``graph`` may only be
+    given for a single file. Raises ``UsageError`` for such misuse and ``KgError`` when the
+    store itself fails (what was imported before stays imported).
+    """
+    sources = [os.fspath(source) for source in sources]
+    check_options(sources, fmt=fmt, graph=graph, base=base)
+    report = ImportReport()
+    for item in _expand(sources):
+        if isinstance(item, InputError):
+            _failed(report, str(item), on_error)
+            continue
+        try:
+            done = import_file(item, store, fmt=fmt, graph=graph, base=base)
+        except InputError as error:  # this file only; a failing store (StoreError) stops the run
+            _failed(report, str(error), on_error)
+            continue
+        report.imported.append(done)
+        if on_file:
+            on_file(done)
+    return report
+
+
+def _failed(report: ImportReport, message: str, on_error: Callable[[str], None] | None) -> None:
+    report.errors.append(message)
+    if on_error:
+        on_error(message)

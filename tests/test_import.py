@@ -1,0 +1,428 @@
+"""``kg import``: existing RDF files into the store, each file into its own graph, atomically.
+
+Files are written by rdflib (an independent writer) or by the store's own exporter; the store
+is a real on-disk one. What must hold: every RDF format is read by extension or ``-f``; a file
+replaces its own graph and only it; a file that fails — wherever the failure is, even on its
+last line — leaves the store quad for quad as it was, gets one line naming the file (and line)
+and the rest of the batch goes on with exit code 1; the union default graph stays the merge of
+the named graphs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+
+from kg.cli import main
+from kg.errors import InputError, UsageError
+from kg.export import export_store
+from kg.formats import RDF_FORMATS, Format, rdf_format
+from kg.importer import file_graph_iri, import_file, import_files
+from kg.store import LOCK_FILE, Store
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib's parsers and Dataset
+
+EX = Namespace("http://example.org/")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+REPO = Path(__file__).resolve().parents[1]
+GOLDEN = REPO / "tests" / "golden" / "global_alliance_2012.ttl"
+RDFLIB_NAMES = {"turtle": "turtle", "ntriples": "nt", "nquads": "nquads", "trig": "trig", "jsonld": "json-ld",
+                "rdfxml": "xml"}  # fmt: skip
+
+
+def sample() -> Graph:
+    """Terms of every kind, with text that needs escaping in every syntax."""
+    graph = Graph()
+    place = BNode()
+    graph.add((EX.pact, EX.label, Literal("Blue Ocean Pact", lang="en")))
+    graph.add((EX.pact, EX.label, Literal("Pacte de l'océan bleu", lang="fr")))
+    graph.add((EX.pact, EX.signed, Literal("2012-06-21", datatype=XSD.date)))
+    graph.add((EX.pact, EX.members, Literal(22)))
+    graph.add((EX.pact, EX.place, place))
+    graph.add((place, EX.name, Literal('Tromsø "north" \\ back > slash <b>bold</b> & \n new line\ttab')))
+    graph.add((EX.pact, EX.member, EX["country/NOR"]))
+    graph.add((EX["country/NOR"], EX.name, Literal("Norway ]]> </rdf:RDF> \"\"\" ''' {}")))
+    graph.add((EX["a%20b"], EX.name, Literal("an IRI with an escaped space")))
+    return graph
+
+
+def write_as(graph: Graph, path: Path, fmt: Format) -> Path:
+    """``graph`` in ``fmt``, written by rdflib; dataset syntaxes get it as one named graph."""
+    if fmt.keeps_graphs:
+        dataset = Dataset()
+        named = dataset.graph(URIRef("http://example.org/named"))
+        for triple in graph:
+            named.add(triple)
+        path.write_bytes(dataset.serialize(format=RDFLIB_NAMES[fmt.name], encoding="utf-8"))
+    else:
+        path.write_bytes(graph.serialize(format=RDFLIB_NAMES[fmt.name], encoding="utf-8"))
+    return path
+
+
+def kg(*args: object, capsys) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def store_graph(store: Path, graph: URIRef) -> Graph:
+    with Store.open(store, read_only=True) as s:
+        return s.graph(graph)
+
+
+def snapshot(store: Path) -> tuple[set, int]:
+    with Store.open(store, read_only=True) as s:
+        return set(s.quads()), s.union_size()
+
+
+def union_is_the_merge_of_the_graphs(store: Path) -> None:
+    with Store.open(store, read_only=True) as s:
+        merged = {(q[0], q[1], q[2]) for q in s.quads()}
+        assert set(s.triples()) == merged
+
+
+# --- every format ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS, ids=lambda fmt: fmt.name)
+def test_each_format_is_imported_by_its_extension(fmt: Format, tmp_path: Path, capsys) -> None:
+    path = write_as(sample(), tmp_path / f"sample{fmt.extensions[0]}", fmt)
+    store = tmp_path / "store"
+    code, out, err = kg("import", path, "--store", store, capsys=capsys)
+    assert code == 0, err
+    assert err == ""
+    graph = file_graph_iri(path)
+    assert f"imported {path} → <{graph}> ({len(sample())} triples, {fmt.name}" in out, out
+    assert isomorphic(store_graph(store, graph), sample())
+    union_is_the_merge_of_the_graphs(store)
+    assert not (store / LOCK_FILE).exists()
+
+
+@pytest.mark.parametrize("name", ["data.owl", "data.xml", "DATA.RDF", "data.TTL.gz", "data.nq.gz", "data.jsonld.gz"])
+def test_other_extensions_and_gzip(name: str, tmp_path: Path) -> None:
+    plain = name.lower().removesuffix(".gz")
+    fmt = rdf_format(None, plain)
+    path = tmp_path / name
+    write_as(sample(), path, fmt)
+    if name.endswith(".gz"):
+        path.write_bytes(gzip.compress(path.read_bytes()))
+    with Store.open(tmp_path / "store") as store:
+        done = import_file(path, store)
+        assert done.format == fmt.name and done.triples == len(sample())
+        assert isomorphic(store.graph(done.graph), sample())
+
+
+def test_format_option_overrides_the_extension(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "export.txt"
+    path.write_bytes(sample().serialize(format="turtle", encoding="utf-8"))
+    store = tmp_path / "store"
+    code, out, err = kg("import", path, "--store", store, capsys=capsys)
+    assert code == 1
+    assert err.startswith(f"error: {path}: cannot tell the RDF format") and err.count("\n") == 1, err
+    for given in ("turtle", "ttl", "text/turtle", "text/turtle; charset=utf-8"):
+        code, out, err = kg("import", path, "-f", given, "--store", store, capsys=capsys)
+        assert code == 0, err
+    assert isomorphic(store_graph(store, file_graph_iri(path)), sample())
+    code, out, err = kg("import", path, "-f", "nosuch", "--store", store, capsys=capsys)
+    assert code == 2 and "nosuch" in err and "turtle" in err
+
+
+def test_a_wrong_format_option_is_a_syntax_error_naming_the_line(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "data.ttl"
+    path.write_text("<http://e/a> <http://e/p> <http://e/b> .\n@prefix ex: <http://e/> .\nex:a ex:p ex:c .\n")
+    code, out, err = kg("import", path, "-f", "ntriples", "--store", tmp_path / "store", capsys=capsys)
+    assert code == 1
+    assert err.startswith(f"error: {path}:2: not valid ntriples"), err
+
+
+def test_the_graphs_of_a_dataset_file_are_merged_into_its_graph(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "three.trig"
+    path.write_text(
+        "@prefix ex: <http://example.org/> .\n"
+        "ex:a ex:p ex:b .\n"
+        "ex:g1 { ex:c ex:p ex:d . ex:a ex:p ex:b . }\n"
+        "ex:g2 { ex:e ex:p ex:f . }\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    code, out, err = kg("import", path, "--store", store, capsys=capsys)
+    assert code == 0, err
+    assert "(3 triples, trig, 2 named graphs merged)" in out, out
+    with Store.open(store, read_only=True) as s:
+        assert s.graphs() == [file_graph_iri(path)], "the file's own graph names do not become store graphs"
+        assert len(s) == 3
+
+
+def test_the_golden_graph_imports_and_answers_like_a_build(tmp_path: Path, reference_store: Path, capsys) -> None:
+    store = tmp_path / "store"
+    code, out, err = kg("import", GOLDEN, "--store", store, capsys=capsys)
+    assert code == 0, err
+    answers = []
+    for path in (store, reference_store):
+        code, out, err = kg("query", "members", "--format", "csv", "--store", path, capsys=capsys)
+        assert code == 0, err
+        answers.append(sorted(out.splitlines()))
+    assert answers[0] == answers[1] and len(answers[0]) > 20
+
+
+# --- replacing, atomically ------------------------------------------------------------------
+
+
+def test_importing_again_replaces_only_that_files_graph(tmp_path: Path) -> None:
+    t1, t2, t3, t4 = ((EX[f"s{i}"], EX.p, Literal(f"o{i}")) for i in range(1, 5))
+    first, second = tmp_path / "first.nt", tmp_path / "second.nt"
+    first.write_text(Graph().__iadd__([t1, t2]).serialize(format="nt"))
+    second.write_text(Graph().__iadd__([t2, t3]).serialize(format="nt"))
+    store = tmp_path / "store"
+    with Store.open(store) as s:
+        import_files([first, second], s)
+    first.write_text(Graph().__iadd__([t4]).serialize(format="nt"))
+    with Store.open(store) as s:
+        report = import_files([first], s)
+        assert report.ok and report.imported[0].triples == 1
+        assert set(s.graph(file_graph_iri(first))) == {t4}
+        assert set(s.graph(file_graph_iri(second))) == {t2, t3}
+        assert set(s.triples()) == {t2, t3, t4}, "t1 left the union, t2 stayed: the other file still has it"
+        assert len(s) == 3
+    union_is_the_merge_of_the_graphs(store)
+
+
+@pytest.mark.parametrize(
+    "tail, line",
+    [("<http://e/last> <http://e/p> \"unterminated .\n", 2001),
+     ("<http://e/last> <http://e/p> <http://e/has space> .\n", 2001),
+     ("<http://e/last> <http://e/p> <http://e/o> <http://e/graph> .\n", 2001),
+     ("\x00\x01\x02 binary at the end", 2001)],
+    ids=["unterminated", "bad-iri", "quad-in-ntriples", "binary"],
+)  # fmt: skip
+def test_a_file_failing_on_its_last_line_leaves_the_store_as_it_was(
+    tail: str, line: int, tmp_path: Path, capsys
+) -> None:
+    path = tmp_path / "big.nt"
+    lines = [f"<http://e/s{i}> <http://e/p> \"value {i}\" .\n" for i in range(2000)]
+    good = "".join(lines)
+    path.write_text("".join(lines[:1000]))
+    store = tmp_path / "store"
+    other = tmp_path / "other.ttl"
+    write_as(sample(), other, rdf_format("turtle"))
+    assert kg("import", path, other, "--store", store, capsys=capsys)[0] == 0
+    before = snapshot(store)
+    path.write_text(good + tail)  # a new version: all good, but for its last line
+    code, out, err = kg("import", path, "--store", store, capsys=capsys)
+    assert code == 1
+    assert err.startswith(f"error: {path}:{line}: ") and err.count("\n") == 1, err
+    assert snapshot(store) == before, "a failed import changed the store"
+    assert "Imported 0 file(s), 1 failed" in out
+
+
+# --- bad input: one line each, the batch goes on ------------------------------------------------
+
+
+TTL = "@prefix ex: <http://example.org/> .\nex:a ex:name \"A\" .\n"
+BAD_FILES: dict[str, tuple[bytes | None, int | None, str]] = {
+    "syntax.ttl": (b"@prefix ex: <http://example.org/> .\nex:a ex:name \"A\" .\nex:b ex:name .\n", 3, "not valid turtle"),
+    "bad-iri.nt": (b"<http://e/a> <http://e/p> <http://e/b> .\n<http://e/a b> <http://e/p> <http://e/c> .\n", 2, "IRI"),
+    "quads.nt": (b"<http://e/a> <http://e/p> <http://e/b> <http://e/g> .\n", 1, "not valid ntriples"),
+    "json-syntax.jsonld": (b'{"@id": "http://e/a",\n "http://e/p": [1, 2,,]}', 2, "not valid jsonld"),
+    "xml-syntax.rdf": (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n<unclosed>', None, "rdfxml"),
+    "truncated.ttl.gz": (gzip.compress(TTL.encode() * 50)[:-20], None, "damaged gzip"),
+    "not-gzip.ttl.gz": (TTL.encode(), None, "not gzip"),
+    "gzip-inside.ttl": (gzip.compress(TTL.encode()), None, "gzip-compressed"),
+    "utf16.ttl": (TTL.encode("utf-16"), None, "UTF-16"),
+    "latin1.ttl": ('@prefix ex: <http://example.org/> .\nex:a ex:name "Café" .\n'.encode("latin-1"), 2, "UTF-8"),
+    "empty.nt": (b"", None, "empty file"),
+    "blank.ttl": (b" \n\t\n  \n", None, "empty file"),
+    "prefixes-only.ttl": (b"@prefix ex: <http://example.org/> .\n# nothing else\n", None, "holds no triples"),
+    "rdf-star.ttl": (b"<http://e/a> <http://e/p> <<( <http://e/a> <http://e/p> <http://e/b> )>> .\n", None, "RDF-star"),
+    "data.csv": (b"a,b\n1,2\n", None, "cannot tell the RDF format"),
+    "missing.nq": (None, None, "not found"),
+}  # fmt: skip
+
+
+def test_bad_rdf_files_are_one_line_each_and_the_batch_goes_on(tmp_path: Path, run_kg) -> None:
+    store = tmp_path / "store"
+    kept = write_as(sample(), tmp_path / "kept.ttl", rdf_format("turtle"))
+    code, _, err = run_kg("import", kept, "--store", store)
+    assert code == 0, err
+    before = snapshot(store)
+    bad = []
+    for name, (content, _line, _words) in BAD_FILES.items():
+        path = tmp_path / "batch" / name
+        path.parent.mkdir(exist_ok=True)
+        if content is not None:
+            path.write_bytes(content)
+        bad.append(path)
+    empty_dir = tmp_path / "no-rdf-here"
+    empty_dir.mkdir()
+    (empty_dir / "notes.txt").write_text("not RDF")
+    good = [write_as(sample(), tmp_path / "good.nt", rdf_format("nt")),
+            write_as(sample(), tmp_path / "good.jsonld", rdf_format("jsonld"))]  # fmt: skip
+    code, out, err = run_kg("import", good[0], *bad, empty_dir, good[1], "--store", store)
+    assert code == 1
+    assert "Traceback" not in out + err and "internal error" not in err, err
+    lines = err.splitlines()
+    assert len(lines) == len(BAD_FILES) + 1, err
+    for path in bad:
+        _content, line, words = BAD_FILES[path.name]
+        where = f"error: {path}:{line}: " if line is not None else f"error: {path}: "
+        named = [message for message in lines if message.startswith(where)]
+        assert len(named) == 1, f"no line starting {where!r} in:\n{err}"
+        assert words.lower() in named[0].lower(), named[0]
+    assert any(message.startswith(f"error: {empty_dir}: is a directory with no RDF files") for message in lines)
+    assert f"Imported 2 file(s), {len(BAD_FILES) + 1} failed" in out, out
+    quads, _ = snapshot(store)
+    assert before[0] <= quads, "what the store held before is still there"
+    with Store.open(store, read_only=True) as s:
+        assert set(s.graphs()) == {file_graph_iri(kept), *(file_graph_iri(p) for p in good)}
+    union_is_the_merge_of_the_graphs(store)
+
+
+def test_a_directory_imports_its_rdf_files_sorted_and_skips_hidden_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "dump"
+    (folder / "sub").mkdir(parents=True)
+    (folder / ".hidden").mkdir()
+    for path in (folder / "b.ttl", folder / "sub" / "a.nt", folder / ".hidden" / "h.ttl", folder / ".x.ttl"):
+        write_as(sample(), path, rdf_format(None, path))
+    (folder / "readme.md").write_text("not RDF")
+    with Store.open(tmp_path / "store") as store:
+        report = import_files([folder], store)
+    assert report.ok
+    assert [Path(done.source).relative_to(folder).as_posix() for done in report.imported] == ["b.ttl", "sub/a.nt"]
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
+def test_stdin_needs_a_format_and_a_graph(tmp_path: Path, run_kg) -> None:
+    store = tmp_path / "store"
+    for args in (["-"], ["-", "-f", "ttl"], ["-", "--graph", "http://e/g"]):
+        code, out, err = run_kg("import", *args, "--store", store, stdin=TTL)
+        assert code == 2, err
+        assert err.startswith("kg import: reading RDF from standard input") and err.count("\n") == 1, err
+        assert not store.exists(), "a usage error must not create the store"
+    code, out, err = run_kg("import", "-", "-f", "ttl", "--graph", "http://e/g", "--store", store, stdin=TTL)
+    assert code == 0, err
+    assert "imported <stdin> → <http://e/g> (1 triple, turtle)" in out
+
+
+@pytest.mark.parametrize(
+    "args, problem",
+    [(["--graph", "not an iri"], "--graph wants an absolute IRI"),
+     (["--graph", "http://e/a>b"], "--graph wants an absolute IRI"),
+     (["--base", "relative/path"], "--base wants an absolute IRI"),
+     (["{other}", "--graph", "http://e/g"], "exactly one file"),
+     (["{folder}", "--graph", "http://e/g"], "exactly one file")],
+)  # fmt: skip
+def test_bad_options_are_usage_errors(args: list[str], problem: str, tmp_path: Path, capsys) -> None:
+    path = write_as(sample(), tmp_path / "a.ttl", rdf_format("turtle"))
+    other = write_as(sample(), tmp_path / "b.ttl", rdf_format("turtle"))
+    args = [a.format(other=other, folder=tmp_path) for a in args]
+    code, out, err = kg("import", *([] if "{folder}" in str(args) else [path]), *args,
+                        "--store", tmp_path / "store", capsys=capsys)  # fmt: skip
+    assert code == 2
+    assert problem in err and err.count("\n") == 1, err
+    assert not (tmp_path / "store").exists()
+
+
+def test_graph_and_base_options(tmp_path: Path) -> None:
+    path = tmp_path / "relative.ttl"
+    path.write_text("<a> <b> <c> .\n")
+    with Store.open(tmp_path / "store") as store:
+        done = import_file(path, store)
+        assert set(store.graph(done.graph)) == {
+            tuple(URIRef(path.resolve().as_uri()[: -len("relative.ttl")] + x) for x in "abc")
+        }, "relative IRIs resolve against the file's own file: URL by default"
+        report = import_files([path], store, graph=URIRef("http://e/named"), base="http://base.example/x/")
+        assert report.ok and report.imported[0].graph == URIRef("http://e/named")
+        assert set(store.graph(URIRef("http://e/named"))) == {
+            (URIRef("http://base.example/x/a"), URIRef("http://base.example/x/b"), URIRef("http://base.example/x/c"))
+        }
+    with pytest.raises(UsageError):
+        import_files([path, path], Store.open(None), graph=URIRef("http://e/g"))
+
+
+def test_file_graph_iri_is_stable_and_apart_from_article_graphs(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "x.ttl"
+    monkeypatch.chdir(tmp_path)
+    assert file_graph_iri("x.ttl") == file_graph_iri(path) == file_graph_iri(tmp_path / "." / "x.ttl")
+    assert file_graph_iri(path) != file_graph_iri(tmp_path / "y.ttl")
+    assert str(file_graph_iri(path)).startswith("https://w3id.org/kgnews/id/graph/file-")
+
+
+def test_a_store_locked_by_a_live_writer_refuses_the_import(tmp_path: Path, run_kg) -> None:
+    store = tmp_path / "store"
+    path = write_as(sample(), tmp_path / "a.ttl", rdf_format("turtle"))
+    assert run_kg("import", path, "--store", store)[0] == 0
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        (store / LOCK_FILE).write_text(f"{sleeper.pid}\n", encoding="ascii")
+        code, out, err = run_kg("import", path, "--store", store)
+        assert code == 1
+        assert f"locked by PID {sleeper.pid}" in err and err.count("\n") == 1, err
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_import_file_raises_input_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.ttl"
+    path.write_text("ex:a ex:b ex:c .\n")
+    with Store.open(None) as store, pytest.raises(InputError) as caught:
+        import_file(path, store)
+    assert caught.value.source == str(path) and caught.value.line == 1
+    assert "ex" in caught.value.problem
+
+
+# --- round trips through the store's own exporter --------------------------------------------
+
+texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"), max_size=40)
+iris = st.sampled_from(["http://example.org/a", "http://example.org/a%20b", "http://example.org/é#x",
+                        "urn:isbn:0451450523", "http://example.org/q?x=<y>".replace("<", "%3C").replace(">", "%3E")])  # fmt: skip
+literals = st.one_of(
+    texts.map(Literal),
+    st.tuples(texts, st.sampled_from(["en", "fr-CA", "zh-Hant"])).map(lambda t: Literal(t[0], lang=t[1])),
+    st.integers(-(10**20), 10**20).map(Literal),
+    st.dates().map(Literal),
+)
+triples = st.tuples(iris.map(URIRef), iris.map(URIRef), st.one_of(iris.map(URIRef), literals))
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=30,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(content=st.lists(triples, min_size=1, max_size=12), fmt=st.sampled_from(RDF_FORMATS))
+def test_export_then_import_gives_the_same_graph(content, fmt: Format, tmp_path_factory) -> None:
+    folder = tmp_path_factory.mktemp("roundtrip")
+    source = URIRef("http://example.org/graph")
+    with Store.open(None) as memory:
+        memory.replace_graph(source, content)
+        expected = memory.graph(source)
+        export_store(memory, fmt, folder / f"out{fmt.extensions[0]}")
+    with Store.open(folder / "store") as store:
+        done = import_file(folder / f"out{fmt.extensions[0]}", store)
+        assert isomorphic(store.graph(done.graph), expected), fmt.name
+        assert done.triples == len(expected)
+
+
+def test_parse_errors_from_a_stream_name_the_source() -> None:
+    from kg.importer import parse_triples
+
+    with pytest.raises(InputError) as caught:
+        list(parse_triples(io.BytesIO(b"<http://e/a> <http://e/b> .\n"), rdf_format("nt"), "<test>"))
+    assert str(caught.value).startswith("<test>:1: not valid ntriples")
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS, ids=lambda fmt: fmt.name)
+def test_a_utf8_byte_order_mark_is_accepted(fmt: Format, tmp_path: Path) -> None:
+    path = write_as(sample(), tmp_path / f"bom{fmt.extensions[0]}", fmt)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    with Store.open(tmp_path / "store") as store:
+        done = import_file(path, store)
+        assert isomorphic(store.graph(done.graph), sample())
