@@ -9,10 +9,7 @@ one. ``-`` writes to stdout.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +17,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from rdflib import URIRef
 
+from kg.atomic import write_atomically
 from kg.errors import KgError, StoreError
 from kg.formats import Format
 from kg.store import Store, to_engine
@@ -65,13 +63,6 @@ def _serialize(
     ox.serialize(items, out, engine_format, **options)
 
 
-def _new_file_mode() -> int:
-    """The permissions a plain ``open(path, "w")`` would give a new file."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def export_store(
     store: Store,
     fmt: Format,
@@ -102,31 +93,9 @@ def export_store(
             _guarded(store, fmt, buffer, graph, prefixes, "stdout")
             sys.stdout.write(buffer.getvalue().decode("utf-8"))
         return
-    target = Path(out_path)
-    directory = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise StoreError(f"cannot export to {target}: it is a directory")
-    try:
-        mode = target.stat().st_mode & 0o7777 if target.exists() else _new_file_mode()
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as error:
-        raise StoreError(f"cannot write {target}: {error.strerror or error}") from None
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _guarded(store, fmt, handle, graph, prefixes, str(target))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise StoreError(f"cannot write {target}: {error.strerror or error}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
+    write_atomically(Path(out_path),
+                     lambda handle: _guarded(store, fmt, handle, graph, prefixes, str(out_path)),
+                     StoreError)
 
 
 def _guarded(

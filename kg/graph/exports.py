@@ -25,19 +25,17 @@ What each format keeps:
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 import networkx as nx
 
+from kg.atomic import write_atomically
 from kg.errors import KgError, UsageError
 from kg.formats import Format
 
@@ -234,12 +232,6 @@ def render_view(graph: nx.Graph, fmt: Format, out: BinaryIO, *, title: str | Non
         raise UsageError(f"no writer for the view format {fmt.name}")
 
 
-def _new_file_mode() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def export_view(graph: nx.Graph, fmt: Format, out_path: str | Path, *, title: str | None = None) -> None:
     """Write ``graph`` to ``out_path`` (``-`` = stdout) in the view format ``fmt``, atomically.
 
@@ -258,31 +250,9 @@ def export_view(graph: nx.Graph, fmt: Format, out_path: str | Path, *, title: st
         else:
             sys.stdout.write(buffer.getvalue().decode("utf-8"))
         return
-    target = Path(out_path)
-    if target.is_dir():
-        raise ExportError(f"cannot export to {target}: it is a directory")
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        mode = target.stat().st_mode & 0o7777 if target.exists() else _new_file_mode()
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as error:
-        raise ExportError(f"cannot write {target}: {error.strerror or error}") from None
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _guarded(graph, fmt, handle, title, str(target))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise ExportError(f"cannot write {target}: {error.strerror or error}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
+    write_atomically(Path(out_path),
+                     lambda handle: _guarded(graph, fmt, handle, title, str(out_path)),
+                     ExportError)
 
 
 def _guarded(graph: nx.Graph, fmt: Format, out: BinaryIO, title: str | None, where: str) -> None:
