@@ -3,7 +3,7 @@
 ``shortest_chains(graph, a, b)`` follows edges in either direction (who links whom matters
 less than that they are linked) and returns every shortest chain, up to ``limit``, in a
 stable order (by the labels along the chain). Each hop names the relations between its two
-nodes as stated (``Eric Holder —holds_post_in→ United States``, or ``←member_of—`` when the
+nodes as stated (``Ruth Wanjiru —holds_post_in→ Kenya``, or ``←member_of—`` when the
 edge points back) and the first supporting sentence of each relation.
 """
 
