@@ -176,7 +176,7 @@ _TOKEN = re.compile(
   | (?P<var>[?$]"""
     + _VARNAME
     + r""")
-  | (?P<word>[A-Za-z_:][\w\-.:%]*)
+  | (?P<word>[^\W\d][\w\-.:%]*|:[\w\-.:%]*)
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
@@ -202,6 +202,12 @@ def _tokens(text: str) -> list[_Token]:
         if kind not in ("ws", "comment"):
             out.append(_Token(kind, match.group(), match.start()))
     return out
+
+
+def sparql_tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, text) of the significant tokens of a SPARQL text — the one SPARQL lexer of kg:
+    kinds are ``string``, ``iri``, ``var``, ``word`` (keywords and prefixed names), ``other``."""
+    return [(t.kind, t.text) for t in _tokens(text)]
 
 
 def query_variables(text: str) -> list[str]:

@@ -13,22 +13,10 @@ import re
 from collections.abc import Iterable
 
 from kg.errors import QueryError
+from kg.query import sparql_tokens
 
 __all__ = ["check_services", "service_endpoints"]
 
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n\r]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-              |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\ufffd]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[A-Za-z0-9_\-.%]*)?)
-  | (?P<space>\s+)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _PREFIX = re.compile(r"^([A-Za-z][\w\-.]*)?:(.*)$")
 
 
@@ -38,7 +26,7 @@ def service_endpoints(text: str) -> list[str]:
     A variable endpoint is returned as ``?name``. Comments and strings are skipped, so a
     ``SERVICE`` inside them is not a call.
     """
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup not in ("space", "comment")]
+    tokens = sparql_tokens(text)
     prefixes: dict[str, str] = {}
     for index, (kind, value) in enumerate(tokens[:-2]):
         if kind == "word" and value.upper() == "PREFIX" and tokens[index + 2][0] == "iri":

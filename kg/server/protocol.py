@@ -24,6 +24,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from kg.formats import RDF_FORMATS, RESULT_FORMATS, Format
+from kg.query import sparql_tokens
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -85,21 +86,6 @@ _W3_NAMES = {
 # --- reading the text of a query ------------------------------------------------------------
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'''(?:[^'\\]|\\.|'(?!''))*'''
-              |"(?:[^"\\\n\r]|\\.)*"
-              |'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$]\w+)
-  | (?P<word>[^\W\d][\w\-.:%]*|:[\w\-.:%]*)
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
 _FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
 
@@ -115,13 +101,8 @@ def decode_escapes(text: str) -> str:
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    """(kind, text) of the significant tokens: no white space, no comments."""
-    out = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind not in ("ws", "comment"):
-            out.append((kind, match.group()))
-    return out
+    """(kind, text) of the significant tokens, from kg's one SPARQL lexer."""
+    return sparql_tokens(text)
 
 
 def operation_form(text: str) -> str | None:
