@@ -30,7 +30,6 @@ wrong); ``import_files`` collects them and goes on with the next file.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import itertools
 import os
@@ -48,8 +47,7 @@ from rdflib import URIRef
 
 from kg.errors import InputError, UsageError
 from kg.formats import RDF_FORMATS, Format, rdf_format
-from kg.namespaces import KGR
-from kg.rdf.iris import is_valid_iri
+from kg.rdf.iris import file_graph_iri, is_valid_iri
 from kg.store import Triple, from_engine
 
 __all__ = [
@@ -122,22 +120,6 @@ class ImportReport:
 
 
 # --- naming the graph ------------------------------------------------------------------------
-
-
-def file_graph_iri(path: str | os.PathLike[str]) -> URIRef:
-    """``kgr:graph/file-<16 hex>``: the graph of an imported file, by its absolute ``file:`` URL.
-
-    Like an article's graph (``kg.rdf.iris.graph_iri``, a hash of the article's URL), the name
-    depends only on where the file is, so importing the file again replaces its graph. The
-    hashed text starts with ``rdf-file:``, which no article identity does, and the ``file-``
-    segment keeps imported graphs apart from article graphs at a glance.
-    """
-    url = Path(path).resolve().as_uri()
-    key = hashlib.sha1(f"rdf-file:{url}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return URIRef(f"{KGR}graph/file-{key}")
-
-
-# --- guarding the parsers ----------------------------------------------------------------------
 
 
 def _json_depth(data: bytes) -> int:

@@ -47,7 +47,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD  # noqa: E402
 
 from kg.extract.gazetteer import countries as gazetteer_countries  # noqa: E402
 from kg.extract.gazetteer import organisations as gazetteer_organisations  # noqa: E402
-from kg.link.iris import snapshot_statement_iri  # noqa: E402
+from kg.rdf.iris import snapshot_statement_iri  # noqa: E402
 from kg.link.snapshot import CountryRecord, write_snapshot  # noqa: E402
 from kg.link.sparql import QUERIES_DIR  # noqa: E402
 from kg.link.vocab import KGO, PQ, PS, WD, WDT, WIKIBASE, P  # noqa: E402

@@ -51,7 +51,7 @@ _WHERE = {
     "SnapshotError": "kg.link.errors",
     "EndpointSource": "kg.link.sources",
     "SnapshotSource": "kg.link.sources",
-    "LINKS_GRAPH": "kg.link.iris",
+    "LINKS_GRAPH": "kg.rdf.iris",
     "LinkReport": "kg.link.linker",
     "link_store": "kg.link.linker",
     "Snapshot": "kg.link.snapshot",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from kg.link.errors import LinkError
-from kg.link.iris import LINKS_GRAPH
+from kg.rdf.iris import LINKS_GRAPH
 from kg.link.sparql import Row, bind, date_of
 from kg.namespaces import KGO, SKOS
 from kg.store import Store

@@ -3,7 +3,7 @@ replace the links graph in one transaction.
 
 Countries are resolved first (organisations and persons use them as context), then
 organisations, then persons. Everything ``kg link`` writes lives in the named graph
-``kgr:graph/links`` (:data:`kg.link.iris.LINKS_GRAPH`), replaced as a whole by
+``kgr:graph/links`` (:data:`kg.rdf.iris.LINKS_GRAPH`), replaced as a whole by
 ``Store.replace_graph``: linking again gives the identical graph, and readers see the old links
 or the new ones, never a mix.
 """
@@ -17,7 +17,7 @@ from rdflib import URIRef
 
 from kg.link.actors import Inputs, read_inputs
 from kg.link.groups import GroupExpansion, expand_groups
-from kg.link.iris import LINKS_GRAPH
+from kg.rdf.iris import LINKS_GRAPH
 from kg.link.resolve import AMBIGUOUS, LINKED, UNLINKED, Resolution, Resolver
 from kg.link.roles import CONTRADICTED, RoleCheck, check_roles
 from kg.link.snapshot import Snapshot

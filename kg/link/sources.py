@@ -30,7 +30,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from kg import __version__
 from kg.link.errors import EndpointError, LinkError
-from kg.link.iris import data_source_iri
+from kg.rdf.iris import data_source_iri
 from kg.link.snapshot import Snapshot
 from kg.link.sparql import Row, bind, parse_results
 from kg.link.vocab import KGO, WDQS

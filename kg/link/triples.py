@@ -20,7 +20,7 @@ from rdflib import Graph, Literal, URIRef
 
 from kg.link.actors import Inputs
 from kg.link.groups import GroupExpansion
-from kg.link.iris import LINKS_GRAPH, inferred_membership_iri, role_check_iri
+from kg.rdf.iris import LINKS_GRAPH, inferred_membership_iri, role_check_iri
 from kg.link.resolve import LINKED, Resolution
 from kg.link.roles import RoleCheck
 from kg.link.snapshot import Snapshot

@@ -20,9 +20,11 @@ same IRI (across runs, machines and articles) and no text reaches an IRI unescap
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
 
 from rdflib import URIRef
 from rdflib.term import Identifier
@@ -227,3 +229,48 @@ def figure_iri(article: Article, figure: Figure) -> URIRef:
 def statement_iri(article: Article, subject: Identifier, predicate: Identifier, obj: Identifier) -> URIRef:
     """``kgr:statement/<article_key>/<hash of the triple>``: the article's assertion of one triple."""
     return _mint("statement", article_key(article), _digest([subject.n3(), predicate.n3(), obj.n3()], 16))
+
+
+# -- linking (kg link) ---------------------------------------------------------------------
+
+LINKS_GRAPH = URIRef(KGR + "graph/links")
+"""The named graph holding everything ``kg link`` adds; replaced as a whole on every run."""
+
+
+def data_source_iri(kind: str, identity: str) -> URIRef:
+    """``kgr:source/<kind>/<hash>``: a snapshot (by content) or an endpoint (by URL)."""
+    return URIRef(f"{KGR}source/{normalise_key(kind)}/{_digest((identity,))}")
+
+
+def inferred_membership_iri(agreement: URIRef, member: URIRef, group: URIRef) -> URIRef:
+    """``kgr:membership/inferred/<hash>``: a state's membership inferred from its group's."""
+    return URIRef(f"{KGR}membership/inferred/{_digest((agreement, member, group))}")
+
+
+def role_check_iri(post: URIRef, date: str, item: URIRef) -> URIRef:
+    """``kgr:role-check/<hash>``: a post compared with a linked person's positions at a date."""
+    return URIRef(f"{KGR}role-check/{_digest((post, date, item))}")
+
+
+def snapshot_statement_iri(subject_qid: str, prop: str, value_qid: str, start: str | None) -> URIRef:
+    """``kgr:snapshot/statement/Q145-P463-Q458-1973-01-01``: a statement of the bundled snapshot.
+
+    Wikidata's own statement IRIs carry random ids the snapshot's sources do not give, so the
+    snapshot names its statements in kg's namespace.
+    """
+    parts = [subject_qid, prop, value_qid] + ([start] if start else [])
+    return URIRef(f"{KGR}snapshot/statement/{normalise_key('-'.join(parts)).upper()}")
+
+
+# -- imported RDF files (kg import) --------------------------------------------------------
+
+def file_graph_iri(path: str | os.PathLike[str]) -> URIRef:
+    """``kgr:graph/file-<16 hex>``: the graph of an imported file, by its absolute ``file:`` URL.
+
+    Like an article's graph (a hash of the article's identity), the name depends only on where
+    the file is, so importing the file again replaces its graph. The hashed text starts with
+    ``rdf-file:``, which no article identity does.
+    """
+    url = Path(path).resolve().as_uri()
+    key = hashlib.sha1(f"rdf-file:{url}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return URIRef(f"{KGR}graph/file-{key}")
