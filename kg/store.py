@@ -290,6 +290,20 @@ def _release_lock(lock: Path) -> None:
 # --- the store -------------------------------------------------------------------------
 
 
+
+def _open_read_only(directory: Path, attempts: int = 5) -> ox.Store:
+    """A read-only engine over the store. A writer compacting at the same moment can retire a
+    file the engine's manifest still names ("Corruption: ... No such file"); the next manifest
+    is consistent again, so the open is retried a few times before it is reported."""
+    for attempt in range(attempts):
+        try:
+            return ox.Store.read_only(str(directory))
+        except (OSError, RuntimeError) as error:
+            if attempt + 1 == attempts:
+                raise StoreError(f"cannot open store {directory} for reading: {_one_line(error)}") from None
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
 def _check_store_dir(path: Path) -> bool:
     """True if ``path`` holds a store, False if it is absent or empty; StoreError otherwise."""
     if not path.exists():
@@ -356,11 +370,7 @@ class Store:
         if not exists and (read_only or not create):
             raise StoreError(f"no store at {directory} (run kg build first)")
         if read_only:
-            try:
-                engine = ox.Store.read_only(str(directory))
-            except OSError as error:
-                raise StoreError(f"cannot open store {directory} for reading: {_one_line(error)}") from None
-            return cls(engine, directory, read_only=True, lock=None)
+            return cls(_open_read_only(directory), directory, read_only=True, lock=None)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
