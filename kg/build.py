@@ -12,8 +12,9 @@
 * **Extraction** runs on an engine (``kg.engine``): this process, worker processes, or a Dask
   cluster. Only this process writes the store (it has one writer), in input order.
 * **Writing**: a new article's graph is added in a batch with other new graphs, whole graphs
-  only, one transaction per batch; an article already in the store is replaced with
-  ``Store.replace_graph`` (one transaction). Either way the ``kgo:contentHash`` triple is
+  only, one transaction per batch (``Store.add_graphs``: the engine parses the graphs'
+  N-Triples text itself); an article already in the store is replaced with
+  ``Store.replace_graph_ntriples`` (one transaction). Either way the ``kgo:contentHash`` triple is
   written last, so a store that has an article's hash has all of its graph, and a failure
   leaves the store as it was for every article not yet committed.
 * Bad inputs are collected as errors; the other articles still build. The report keeps
@@ -36,12 +37,11 @@ from typing import Any
 from rdflib import URIRef
 
 from kg.engine.shards import ShardWriter, is_shard, read_shard
-from kg.engine.work import NQUADS, TRIPLES, ArticleResult, ArticleSummary, summarise
+from kg.engine.work import ArticleResult, ArticleSummary, summarise
 from kg.errors import InputError
 from kg.namespaces import KGO
 from kg.reading.article import Article
 from kg.reading.sources import ARTICLE_SUFFIXES, STDIN, iter_articles
-from kg.store import Triple
 
 __all__ = [
     "ArticleSummary",
@@ -192,10 +192,12 @@ def count_articles(sources: Iterable[str | os.PathLike[str]]) -> int | None:
 class GraphWriter:
     """Writes article graphs into a store: new graphs in batches, existing ones replaced.
 
-    A batch holds whole graphs only and at most ``batch_quads`` quads, and is written with one
-    ``Store.add_quads`` call, one transaction. A graph already in the store, a graph larger
-    than a batch, and every graph of a store other than the embedded one (a remote SPARQL
-    store, say) go through ``replace_graph``.
+    Graphs come as ``ArticleResult``s. On the embedded store a batch holds whole new graphs
+    only, at most ``batch_quads`` quads, and is written with one ``Store.add_graphs`` call:
+    the engine parses their N-Triples text itself, in one transaction. A graph already in
+    the store is replaced with ``Store.replace_graph_ntriples`` (one transaction). Every
+    graph of a store other than the embedded one (a remote SPARQL store, say) goes through
+    ``replace_graph``, one request per graph.
     """
 
     def __init__(self, store, *, batch_quads: int = BATCH_QUADS, flush_every: int | None = FLUSH_EVERY,
@@ -205,36 +207,44 @@ class GraphWriter:
         self.batch_quads = batch_quads
         self.flush_every = flush_every
         self._unflushed = 0
-        self._pending: list[tuple[Any, Any, Any, URIRef]] = []
+        self._pending: list[tuple[URIRef, str]] = []
+        self._pending_quads = 0
         self._graphs: set[URIRef] = set()
-        self._order: list[URIRef] = []
-        # Only the embedded store's add_quads writes a batch in one transaction; a remote store
-        # may split it into several requests, so every graph goes there through replace_graph.
+        # Only the embedded store writes a batch in one transaction; a remote store may split
+        # it into several requests, so every graph goes there through replace_graph.
         from kg.store import Store
 
         self._bulk = type(store) is Store
 
-    def write(self, graph: URIRef, triples: list[Triple]) -> None:
+    def write(self, result: ArticleResult) -> None:
+        """Write (or queue) the graph of one extracted article."""
+        graph = URIRef(result.graph)
         if graph in self._graphs:
             self.flush()  # an earlier version of this graph waits in the batch
-        if not self._bulk or len(triples) > self.batch_quads or self.store.has_graph(graph):
-            self.store.replace_graph(graph, triples)
-            self._written(len(triples), [graph])
+        if not self._bulk:
+            self.store.replace_graph(graph, result.graph_triples())
+            self._written(len(result.graph_triples()), [graph])
             return
-        if len(self._pending) + len(triples) > self.batch_quads:
+        ntriples = result.as_ntriples()
+        quads = ntriples.count("\n")
+        if self.store.has_graph(graph):
+            self.store.replace_graph_ntriples(graph, ntriples)
+            self._written(quads, [graph])
+            return
+        if self._pending and self._pending_quads + quads > self.batch_quads:
             self.flush()
-        self._pending.extend((s, p, o, graph) for s, p, o in triples)
+        self._pending.append((graph, ntriples))
+        self._pending_quads += quads
         self._graphs.add(graph)
-        self._order.append(graph)
 
     def flush(self) -> None:
         """Write the batch of new graphs waiting to be written."""
         if self._pending:
             pending, self._pending = self._pending, []
-            graphs, self._order = self._order, []
+            count, self._pending_quads = self._pending_quads, 0
             self._graphs.clear()
-            self.store.add_quads(pending)
-            self._written(len(pending), graphs)
+            self.store.add_graphs(pending)
+            self._written(count, [graph for graph, _text in pending])
 
     def _written(self, count: int, graphs: list[URIRef]) -> None:
         if self.on_committed is not None:
@@ -344,10 +354,9 @@ def build(
     writer = (GraphWriter(store, flush_every=flush_every, on_committed=lambda g: in_flight.done(str(g)))
               if store is not None else None)
     shard_writer = ShardWriter(shards) if shards is not None else None
-    form = TRIPLES if store is not None else NQUADS
     failed = True
     try:
-        for item in engine.map(_to_build(_items(sources), store, force, in_flight), form=form):
+        for item in engine.map(_to_build(_items(sources), store, force, in_flight)):
             if isinstance(item, InputError):
                 _error(report, str(item), on_error)
             elif isinstance(item, _Skipped):
@@ -383,10 +392,10 @@ def _write(result: ArticleResult, writer: GraphWriter | None, shard_writer: Shar
         _error(report, result.error, on_error)
         return
     if writer is not None:
-        writer.write(URIRef(result.graph), result.graph_triples())  # done once committed
+        writer.write(result)  # done once committed
     if shard_writer is not None:
         shard_writer.write(result)
-    summary = result.summary or ArticleSummary(result.source, None, len(result.graph_triples()), {}, [])
+    summary = result.summary or ArticleSummary(result.source, None, result.as_ntriples().count("\n"), {}, [])
     report.add_built(summary)
     if on_article:
         on_article(summary)

@@ -9,10 +9,10 @@ never articles. Everything goes through :class:`Store`:
   a lock whose process is gone is taken over; RocksDB's own ``LOCK`` backs it up).
   Readers (``read_only=True``) take no lock and open the engine read-only: they see a
   snapshot of the store as it was when they opened it, even while a writer works on it.
-  pyoxigraph calls a read-only open concurrent with a writer "undefined behaviour"; in
-  practice (and in the tests) the reader sees every write committed before it opened, and
-  it never writes the store's data files, so the risk is confined to the reader: an engine
-  error, reported as ``StoreError``. Keep readers short-lived and reopen to see new data.
+  A writer's compaction can retire engine files such a snapshot still needs; the reader
+  then reopens the store and runs that read again, seeing the store as of then (each read
+  sees one version of the store; two reads in a row may see two). A reader never writes
+  the store's data files. Keep readers short-lived and reopen to see new data.
 * ``replace_graph`` swaps the content of one named graph in a single engine transaction, so
   a reader sees either the old or the new graph, never a mix.
 * SPARQL queries see the union (the RDF merge: each triple once) of all named graphs as their
@@ -40,10 +40,10 @@ import itertools
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Union
+from typing import TypeVar, Union
 
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -65,6 +65,7 @@ __all__ = [
     "from_engine",
     "is_remote",
     "to_engine",
+    "to_ntriples",
 ]
 
 Term = Union[URIRef, BNode, Literal]
@@ -81,6 +82,8 @@ MEMORY = ":memory:"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _BATCH = 10_000
+_READ_ATTEMPTS = 5
+_T = TypeVar("_T")
 _LOCK_GRACE_SECONDS = 5.0
 _ENGINE_MARKER = "CURRENT"
 _ENGINE_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(log|sst|blob))$")
@@ -138,6 +141,26 @@ def from_engine(term: object) -> Term | None:
     if isinstance(term, ox.DefaultGraph):
         return None
     raise StoreError(f"unsupported RDF term from the store: {term!r} (RDF-star triple terms are not supported)")
+
+
+def to_ntriples(triples: Iterable[Triple], *, context: str = "") -> str:
+    """N-Triples text of ``triples``, one line each ending in `` .\n``, written by the engine.
+
+    Blank nodes keep one engine label per rdflib blank node within the call. Raises
+    ``StoreError`` (naming ``context``, e.g. the graph) for a term or triple RDF cannot hold.
+    """
+    blanks: dict[BNode, ox.BlankNode] = {}
+    lines: list[str] = []
+    where = f" in {context}" if context else ""
+    for triple in triples:
+        try:
+            s, p, o = (to_engine(term, blanks) for term in triple)
+        except (ValueError, TypeError) as error:
+            raise StoreError(f"cannot store triple {triple!r}{where}: {error}") from None
+        if not isinstance(p, ox.NamedNode) or isinstance(s, ox.Literal):
+            raise StoreError(f"cannot store triple {triple!r}{where}: not a valid RDF triple")
+        lines.append(f"{s} {p} {o} .\n")
+    return "".join(lines)
 
 
 def _graph_name(graph: object) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph:
@@ -237,44 +260,68 @@ def _read_lock(lock: Path) -> int | None:
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
-def _acquire_lock(directory: Path) -> Path:
-    """Create ``directory/.kg-lock`` holding our PID, taking over a stale lock."""
-    lock = directory / LOCK_FILE
-    for _attempt in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            try:
-                pid = _read_lock(lock)
-            except FileNotFoundError:
-                continue  # released meanwhile: try again
-            if pid is not None and _pid_alive(pid):
-                mine = " (this process)" if pid == os.getpid() else ""
-                raise StoreError(
-                    f"store {directory} is locked by PID {pid}{mine}; wait for it to finish "
-                    f"(or remove {lock} if that process is not a kg writer)"
-                ) from None
-            if pid is None:
-                try:
-                    age = time.time() - lock.stat().st_mtime
-                except FileNotFoundError:
-                    continue
-                if age < _LOCK_GRACE_SECONDS:
-                    raise StoreError(
-                        f"store {directory} is being locked by another process; try again"
-                    ) from None
-            # Stale: its writer is gone. Remove it and race for a fresh one.
-            with contextlib.suppress(FileNotFoundError):
-                lock.unlink()
-            continue
-        except OSError as error:
-            raise StoreError(f"cannot create lock file {lock}: {error.strerror or error}") from None
+def _publish_lock(directory: Path, lock: Path) -> bool:
+    """Create ``lock`` already holding our PID, atomically; False if it exists.
+
+    The PID is written to a private file first, which is then hard-linked to the lock's name
+    (``link`` fails if the name exists): another process never sees the lock empty.
+    """
+    private = directory / f"{LOCK_FILE}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(private, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o644)
         try:
             os.write(fd, f"{os.getpid()}\n".encode("ascii"))
             os.fsync(fd)
         finally:
             os.close(fd)
-        return lock
+        try:
+            os.link(private, lock)
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: create, then write (briefly empty)
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            try:
+                os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+            finally:
+                os.close(fd)
+        return True
+    except FileExistsError:
+        return False
+    except OSError as error:
+        raise StoreError(f"cannot create lock file {lock}: {error.strerror or error}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            private.unlink()
+
+
+def _acquire_lock(directory: Path) -> Path:
+    """Create ``directory/.kg-lock`` holding our PID, taking over a stale lock."""
+    lock = directory / LOCK_FILE
+    for _attempt in range(3):
+        if _publish_lock(directory, lock):
+            return lock
+        try:
+            pid = _read_lock(lock)
+        except FileNotFoundError:
+            continue  # released meanwhile: try again
+        if pid is not None and _pid_alive(pid):
+            mine = " (this process)" if pid == os.getpid() else ""
+            raise StoreError(
+                f"store {directory} is locked by PID {pid}{mine}; wait for it to finish "
+                f"(or remove {lock} if that process is not a kg writer)"
+            ) from None
+        if pid is None:
+            # Not written by kg (kg's locks are never empty): an old kg's lock being written,
+            # or a damaged one. Give a young one time to be finished before taking it over.
+            try:
+                age = time.time() - lock.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age < _LOCK_GRACE_SECONDS:
+                raise StoreError(f"store {directory} is being locked by another process; try again") from None
+        # Stale: its writer is gone. Remove it and race for a fresh one.
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
     raise StoreError(f"could not lock store {directory}: the lock file {lock} keeps changing")
 
 
@@ -311,7 +358,7 @@ def _check_store_dir(path: Path) -> bool:
     if not path.is_dir():
         raise StoreError(f"{path} is not a kg store (it is a file, not a store directory)")
     try:
-        entries = {entry for entry in os.listdir(path) if entry != LOCK_FILE}
+        entries = {entry for entry in os.listdir(path) if not entry.startswith(LOCK_FILE)}
     except OSError as error:
         raise StoreError(f"cannot read store directory {path}: {error.strerror or error}") from None
     if _ENGINE_MARKER in entries:
@@ -459,32 +506,63 @@ class Store:
     def replace_graph(self, graph_iri: URIRef, triples: Iterable[Triple]) -> None:
         """Replace the content of the named graph ``graph_iri`` by ``triples``, atomically.
 
+        Blank nodes become fresh ones, shared within the graph. An empty ``triples`` drops the
+        graph. See :meth:`replace_graph_ntriples`, which this calls.
+        """
+        self._writable()
+        self.replace_graph_ntriples(graph_iri, to_ntriples(triples, context=f"<{graph_iri}>"))
+
+    def replace_graph_ntriples(self, graph_iri: URIRef, ntriples: str) -> None:
+        """Replace the content of the named graph ``graph_iri`` by N-Triples text, atomically.
+
         Runs as one SPARQL Update (remove the graph's triples from the union, ``DROP SILENT
         GRAPH``, ``INSERT DATA`` into the graph and the union), which the engine applies in a
-        single transaction: readers see the old or the new graph, never a mix. Terms are
-        written in N-Triples syntax by the engine itself. Blank nodes become fresh ones,
-        shared within the graph. An empty ``triples`` drops the graph.
+        single transaction: readers see the old or the new graph, never a mix. ``ntriples``
+        must be N-Triples (as :func:`to_ntriples` writes it); blank nodes become fresh ones,
+        shared within the graph. Empty text drops the graph.
         """
         engine = self._writable()
         name = _require_iri(graph_iri)
-        blanks: dict[BNode, ox.BlankNode] = {}
-        lines: list[str] = []
-        for triple in triples:
-            try:
-                s, p, o = (to_engine(term, blanks) for term in triple)
-            except (ValueError, TypeError) as error:
-                raise StoreError(f"cannot store triple {triple!r} in <{graph_iri}>: {error}") from None
-            if not isinstance(p, ox.NamedNode) or isinstance(s, ox.Literal):
-                raise StoreError(f"cannot store triple {triple!r} in <{graph_iri}>: not a valid RDF triple")
-            lines.append(f"{s} {p} {o} .")
         update = _drop_update(name)
-        if lines:
-            body = "\n".join(lines)
-            update += f" ;\nINSERT DATA {{\nGRAPH {name} {{\n{body}\n}}\n{body}\n}}"
+        if ntriples.strip():
+            update += f" ;\nINSERT DATA {{\nGRAPH {name} {{\n{ntriples}\n}}\n{ntriples}\n}}"
         try:
             engine.update(update)
         except (OSError, SyntaxError, RuntimeError, ValueError) as error:
             raise self._error(f"replace graph <{graph_iri}>", error) from None
+
+    def add_graphs(self, graphs: Iterable[tuple[URIRef, str]]) -> int:
+        """Add new named graphs, each given as N-Triples text, in one transaction; returns the quads.
+
+        The bulk path for new graphs: the engine parses the text itself (no per-term work in
+        Python) and writes every graph and its union copy in a single transaction, so a
+        failure or a crash leaves none of them. The graphs must not exist yet (their triples
+        would be added to the old ones). ``ntriples`` must be N-Triples as :func:`to_ntriples`
+        writes it: one triple per line, each line ending in `` .``. Blank nodes become fresh
+        ones, shared within the call.
+        """
+        engine = self._writable()
+        named: list[str] = []
+        union: list[str] = []
+        count = 0
+        for graph_iri, ntriples in graphs:
+            name = _require_iri(graph_iri)
+            if not ntriples:
+                continue
+            if not ntriples.endswith("\n"):
+                ntriples += "\n"
+            # Every line ends in " .\n" (a newline inside a literal is always escaped), so the
+            # graph name goes in before it.
+            named.append(ntriples.replace(" .\n", f" {name} .\n"))
+            union.append(ntriples)
+            count += ntriples.count("\n")
+        if not named:
+            return 0
+        try:
+            engine.load("".join(named) + "".join(union), ox.RdfFormat.N_QUADS)
+        except (OSError, SyntaxError, RuntimeError, ValueError) as error:
+            raise self._error("add graphs", error) from None
+        return count
 
     def drop_graph(self, graph_iri: URIRef) -> bool:
         """Remove a named graph and its triples; False if there was no such graph."""
@@ -535,22 +613,33 @@ class Store:
 
     # -- reading
 
+    def _read(self, action: str, operation: Callable[[ox.Store], _T]) -> _T:
+        """Run a read on the engine; a read-only view that lost files to a writer is reopened.
+
+        A writer compacting the store retires engine files a read-only view opened earlier may
+        still need ("No such file"). The view is then reopened, which sees the store as of
+        now, and the read is run again from the start, so each read sees one version.
+        """
+        for attempt in range(_READ_ATTEMPTS):
+            engine = self._live()
+            try:
+                return operation(engine)
+            except OSError as error:
+                if not (self.read_only and self.path is not None) or attempt + 1 == _READ_ATTEMPTS:
+                    raise self._error(action, error) from None
+                self._engine = _open_read_only(self.path)
+        raise AssertionError("unreachable")
+
     def graphs(self) -> list[URIRef]:
         """The IRIs of the named graphs, sorted."""
-        engine = self._live()
-        try:
-            names = [g.value for g in engine.named_graphs() if isinstance(g, ox.NamedNode)]
-        except OSError as error:
-            raise self._error("list graphs", error) from None
+        names = self._read("list graphs", lambda engine: [
+            g.value for g in engine.named_graphs() if isinstance(g, ox.NamedNode)])
         return [URIRef(value) for value in sorted(names)]
 
     def has_graph(self, graph_iri: URIRef) -> bool:
         """True if the named graph exists."""
-        engine = self._live()
-        try:
-            return bool(engine.contains_named_graph(_require_iri(graph_iri)))
-        except OSError as error:
-            raise self._error("read graphs", error) from None
+        name = _require_iri(graph_iri)
+        return self._read("read graphs", lambda engine: bool(engine.contains_named_graph(name)))
 
     def graph(self, graph_iri: URIRef) -> Graph:
         """A copy of one named graph as an in-memory rdflib Graph (empty if absent)."""
@@ -569,59 +658,59 @@ class Store:
             copy.add((s, p, o, g))
         return copy
 
+    def _stream(self, action: str, pattern: tuple[object, object, object, object]) -> Iterator[ox.Quad]:
+        """The engine's quads matching ``pattern``, streamed.
+
+        The first block is read through :meth:`_read` (so a read-only view that lost files is
+        reopened and the read starts again); the rest streams from the same engine iterator,
+        one version of the store. Losing files after the first block raises ``StoreError``.
+        """
+        def start(engine: ox.Store) -> tuple[Iterator[ox.Quad], list[ox.Quad]]:
+            found = iter(engine.quads_for_pattern(*pattern))
+            return found, list(itertools.islice(found, _BATCH))
+
+        found, head = self._read(action, start)
+        yield from head
+        try:
+            yield from found
+        except OSError as error:
+            raise self._error(action, error) from None
+
     def quads(self, graph_iri: URIRef | None = None) -> Iterator[Quad]:
         """The quads of every named graph (sorted by graph), or of one named graph."""
-        engine = self._live()
-        try:
-            names = [_require_iri(graph_iri)] if graph_iri is not None else [to_engine(g) for g in self.graphs()]
-            for name in names:
-                graph = URIRef(name.value)
-                for quad in engine.quads_for_pattern(None, None, None, name):
-                    yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object), graph)
-        except OSError as error:
-            raise self._error("read quads", error) from None
+        names = [_require_iri(graph_iri)] if graph_iri is not None else [to_engine(g) for g in self.graphs()]
+        for name in names:
+            graph = URIRef(name.value)
+            for quad in self._stream("read quads", (None, None, None, name)):
+                yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object), graph)
 
     def triples(self, graph_iri: URIRef | None = None) -> Iterator[Triple]:
         """The triples of one named graph, or of the union of all graphs (each triple once)."""
-        engine = self._live()
         name = _require_iri(graph_iri) if graph_iri is not None else ox.DefaultGraph()
-        try:
-            for quad in engine.quads_for_pattern(None, None, None, name):
-                yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object))  # type: ignore[misc]
-        except OSError as error:
-            raise self._error("read triples", error) from None
+        for quad in self._stream("read triples", (None, None, None, name)):
+            yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object))  # type: ignore[misc]
 
     def get_value(self, graph_iri: URIRef, subject: Node, predicate: Node) -> Term | None:
         """One object of (subject, predicate, ?) in a named graph, or None."""
-        engine = self._live()
         try:
             pattern = (to_engine(subject), to_engine(predicate), None, _require_iri(graph_iri))
         except ValueError as error:
             raise StoreError(f"invalid term in lookup: {error}") from None
-        try:
-            for quad in engine.quads_for_pattern(*pattern):
-                return from_engine(quad.object)
-        except OSError as error:
-            raise self._error("read a value", error) from None
-        return None
+        first = self._read("read a value", lambda engine: next(iter(engine.quads_for_pattern(*pattern)), None))
+        return from_engine(first.object) if first is not None else None
 
     def __len__(self) -> int:
         """The number of quads: triples counted once per named graph holding them."""
-        engine = self._live()
-        try:
+        def count(engine: ox.Store) -> int:
             union = engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             return len(engine) - int(next(iter(union))[0].value)
-        except OSError as error:
-            raise self._error("count quads", error) from None
+
+        return self._read("count quads", count)
 
     def union_size(self) -> int:
         """The number of distinct triples in the union of all graphs."""
-        engine = self._live()
-        try:
-            union = engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-            return int(next(iter(union))[0].value)
-        except OSError as error:
-            raise self._error("count triples", error) from None
+        return self._read("count triples", lambda engine: int(
+            next(iter(engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value))
 
     def __contains__(self, graph_iri: object) -> bool:
         return isinstance(graph_iri, URIRef) and self.has_graph(graph_iri)
@@ -642,8 +731,7 @@ class Store:
         more than you show to learn whether the answer was cut. Raises ``QueryError`` with
         the parser's message for malformed queries and for evaluation errors.
         """
-        engine = self._live()
-        try:
+        def run(engine: ox.Store) -> QueryAnswer:
             answer = engine.query(sparql, prefixes=dict(prefixes) if prefixes else None)
             if isinstance(answer, ox.QueryBoolean):
                 return bool(answer)
@@ -656,10 +744,11 @@ class Store:
             for triple in itertools.islice(answer, limit):
                 graph.add((from_engine(triple.subject), from_engine(triple.predicate), from_engine(triple.object)))  # type: ignore[arg-type]
             return graph
+
+        try:
+            return self._read("query", run)
         except SyntaxError as error:
             raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
-        except OSError as error:
-            raise self._error("query", error) from None
         except (RuntimeError, ValueError) as error:
             raise QueryError(f"query failed: {_one_line(error)}") from None
 

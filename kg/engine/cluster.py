@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from kg.engine.window import ordered_map
-from kg.engine.work import TRIPLES, extract_chunk
+from kg.engine.work import extract_chunk
 from kg.errors import KgError
 from kg.reading.article import Article
 
@@ -63,12 +63,12 @@ class DaskEngine:
         self.jobs = self.threads
         self.window = window or 2 * self.threads + 2
 
-    def map(self, items: Iterable[Any], *, form: str = TRIPLES) -> Iterator[Any]:
+    def map(self, items: Iterable[Any]) -> Iterator[Any]:
         """Each article's ``ArticleResult`` and every other item, in input order."""
         client = self.client
 
         def submit(chunk: list[Article]):
-            return client.submit(extract_chunk, chunk, form, pure=False)
+            return client.submit(extract_chunk, chunk, pure=False)
 
         yield from ordered_map(items, lambda item: isinstance(item, Article), submit,
                                chunk_size=self.chunk_size, window=self.window, result_of=self._result)

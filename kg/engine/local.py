@@ -21,7 +21,7 @@ from itertools import chain
 from typing import Any
 
 from kg.engine.window import ordered_map
-from kg.engine.work import TRIPLES, extract_article, extract_chunk
+from kg.engine.work import extract_article, extract_chunk
 from kg.errors import KgError
 from kg.reading.article import Article
 
@@ -59,10 +59,10 @@ class SerialEngine:
             self._extractor = default_extractor()
         return self._extractor
 
-    def map(self, items: Iterable[Any], *, form: str = TRIPLES) -> Iterator[Any]:
+    def map(self, items: Iterable[Any]) -> Iterator[Any]:
         """Each article's ``ArticleResult`` and every other item, in input order."""
         for item in items:
-            yield extract_article(item, self._get_extractor(), form) if _is_article(item) else item
+            yield extract_article(item, self._get_extractor()) if _is_article(item) else item
 
     def close(self) -> None:
         pass
@@ -122,7 +122,7 @@ class ProcessEngine:
             )
         return self._pool
 
-    def map(self, items: Iterable[Any], *, form: str = TRIPLES) -> Iterator[Any]:
+    def map(self, items: Iterable[Any]) -> Iterator[Any]:
         """Each article's ``ArticleResult`` and every other item, in input order."""
         stream = iter(items)
         head: list[Any] = []
@@ -133,12 +133,12 @@ class ProcessEngine:
             if articles > SMALL_RUN:
                 break
         else:  # the whole run is small: no workers
-            yield from self._serial.map(head, form=form)
+            yield from self._serial.map(head)
             return
         pool = self._start()
         try:
             yield from ordered_map(
-                chain(head, stream), _is_article, lambda chunk: pool.submit(extract_chunk, chunk, form),
+                chain(head, stream), _is_article, lambda chunk: pool.submit(extract_chunk, chunk),
                 chunk_size=self.chunk_size, window=self.window, result_of=_result,
             )
         except cf.process.BrokenProcessPool as exc:

@@ -4,6 +4,6 @@ The vocabulary is ``kg.namespaces`` plus our ontology (``ontology/kg.ttl``); wha
 holds is stated by ``ontology/shapes.ttl`` and checked by ``kg.validate``.
 """
 
-from kg.rdf.mapping import facts_to_graph
+from kg.rdf.mapping import facts_to_graph, facts_to_triples
 
-__all__ = ["facts_to_graph"]
+__all__ = ["facts_to_graph", "facts_to_triples"]

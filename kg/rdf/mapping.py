@@ -41,7 +41,7 @@ from kg.extract.facts import (
 from kg.namespaces import DCTERMS, FOAF, KGO, NIF, ORG, PROV, RDF, SCHEMA, SKOS, XSD, bind_prefixes
 from kg.rdf import iris
 
-__all__ = ["clean_text", "facts_to_graph"]
+__all__ = ["clean_text", "facts_to_graph", "facts_to_triples"]
 
 INTERNATIONAL_ORGANISATION = "international organisation"
 
@@ -82,23 +82,37 @@ def _decimal(value: float) -> Literal | None:
     return Literal(lexical, datatype=XSD.decimal)
 
 
+def facts_to_triples(facts: ArticleFacts) -> list[tuple[Identifier, URIRef, Identifier]]:
+    """Every triple of one article, each once, in the order the mapping made them.
+
+    The same triples as :func:`facts_to_graph`, without building an rdflib Graph (the build
+    path uses this). Raises ``ValueError`` when a fact refers to an actor or agreement key
+    the facts lack.
+    """
+    mapper = _Mapper(facts)
+    mapper.run()
+    return list(mapper.triples)
+
+
 def facts_to_graph(facts: ArticleFacts) -> Graph:
     """Map every fact of one article to triples (see ``ontology/kg.ttl`` for the vocabulary).
 
     Raises ``ValueError`` when a fact refers to an actor or agreement key the facts lack.
     """
     graph = bind_prefixes(Graph())
-    _Mapper(facts, graph).run()
+    for triple in facts_to_triples(facts):
+        graph.add(triple)
     return graph
 
 
 class _Mapper:
-    """One mapping run: the facts, the graph being filled, and the IRIs resolved so far."""
+    """One mapping run: the facts, the triples made so far (each once), the IRIs resolved."""
 
-    def __init__(self, facts: ArticleFacts, graph: Graph) -> None:
+    def __init__(self, facts: ArticleFacts) -> None:
         self.facts = facts
         self.article = facts.article
-        self.graph = graph
+        self.triples: dict[tuple[Identifier, URIRef, Identifier], None] = {}  # an ordered set
+        self.sentences: dict[tuple[int, int], URIRef] = {}
         self.article_iri = iris.article_iri(facts.article)
         self.actor_iris = {key: iris.actor_iri(actor) for key, actor in facts.actors.items()}
         self.agreement_iris = {a.key: iris.agreement_iri(facts.article, a) for a in facts.agreements}
@@ -106,7 +120,7 @@ class _Mapper:
     # --- helpers ---------------------------------------------------------------------------
 
     def add(self, subject: Identifier, predicate: URIRef, obj: Identifier) -> None:
-        self.graph.add((subject, predicate, obj))
+        self.triples[(subject, predicate, obj)] = None
 
     def actor(self, key: str, what: str) -> URIRef:
         try:
@@ -123,7 +137,10 @@ class _Mapper:
 
     def sentence(self, evidence: Evidence) -> URIRef:
         """The sentence node of ``evidence`` (added to the graph on first use)."""
-        node = iris.sentence_iri(self.article, evidence.start, evidence.end)
+        span = (evidence.start, evidence.end)
+        if span in self.sentences:
+            return self.sentences[span]
+        node = self.sentences[span] = iris.sentence_iri(self.article, evidence.start, evidence.end)
         self.add(node, RDF.type, KGO.Sentence)
         self.add(node, RDF.type, NIF.String)
         self.add(node, NIF.anchorOf, _text(evidence.sentence))
