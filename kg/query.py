@@ -32,6 +32,7 @@ from rdflib.namespace import XSD
 
 from kg.errors import QueryError, UsageError
 from kg.formats import RESULT_FORMATS, rdf_format, result_format
+from kg.rdf.iris import is_valid_iri
 from kg.store import Store, Term, check_syntax, to_engine
 
 __all__ = [
@@ -263,6 +264,16 @@ _DECIMAL = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
 _QUOTED = re.compile(r'^"(?P<value>.*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^<(?P<datatype>[^<>]*)>)?$', re.DOTALL)
 
 
+def _param_iri(text: str, value: str) -> URIRef:
+    """The IRI ``text`` (from the parameter value ``value``), checked before rdflib sees it."""
+    if not is_valid_iri(text):
+        raise QueryError(
+            f"invalid IRI in parameter value {value!r}: an IRI is absolute and has no spaces, "
+            'control characters or <>"{}|^`\\ (quote it, name="…", to pass it as text)'
+        )
+    return URIRef(text)
+
+
 def param_term(value: str) -> URIRef | Literal:
     """The RDF term a parameter value stands for.
 
@@ -273,16 +284,16 @@ def param_term(value: str) -> URIRef | Literal:
     """
     term: URIRef | Literal
     if value.startswith("<") and value.endswith(">") and len(value) >= 2:
-        term = URIRef(value[1:-1])
+        term = _param_iri(value[1:-1], value)
     elif _IRI_LIKE.match(value):
-        term = URIRef(value)
+        term = _param_iri(value, value)
     else:
         quoted = _QUOTED.match(value)
         if quoted:
             if quoted.group("lang"):
                 term = Literal(quoted.group("value"), lang=quoted.group("lang"))
             elif quoted.group("datatype"):
-                datatype = URIRef(quoted.group("datatype"))
+                datatype = _param_iri(quoted.group("datatype"), value)
                 term = Literal(quoted.group("value"), datatype=datatype, normalize=False)
             else:
                 term = Literal(quoted.group("value"))
@@ -306,24 +317,84 @@ def param_term(value: str) -> URIRef | Literal:
     return term
 
 
+def _group_variables(tokens: Sequence[_Token], start: int, end: int, *, binds: bool = True) -> list[str]:
+    """The variables the group pattern ``tokens[start:end]`` binds or tests, in order of first
+    appearance: all it mentions, except that a sub-select shows only the variables it projects,
+    and, unless ``binds``, the ``BIND (… AS ?name)`` targets of the group itself (not of its
+    inner groups): a VALUES block at the group's start may not bind them too."""
+    names: list[str] = []
+    depth = 0
+    index = start
+    while index < end:
+        token = tokens[index]
+        if token.kind == "var" and (binds or depth > 0 or tokens[index - 1].text.upper() != "AS"):
+            names.append(token.text[1:])
+        elif token.kind == "word" and token.text.upper() == "SELECT" and tokens[index - 1].text == "{":
+            names.extend(_projected(tokens, index))
+            index = _matching_brace(tokens, index - 1)  # a sub-select fills the group it opens
+            depth -= 1
+        elif token.text == "{":
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+        index += 1
+    return list(dict.fromkeys(names))
+
+
+def _projected(tokens: Sequence[_Token], select: int) -> list[str]:
+    """The variables the sub-select starting at ``tokens[select]`` projects (``*``: all its
+    pattern's variables; ``(expression AS ?name)``: ``?name`` only)."""
+    names: list[str] = []
+    parens = 0
+    star = False
+    for index in range(select + 1, len(tokens)):
+        token = tokens[index]
+        if token.text == "(":
+            parens += 1
+        elif token.text == ")":
+            parens -= 1
+        elif token.text == "*" and parens == 0:
+            star = True
+        elif token.kind == "var" and (parens == 0 or tokens[index - 1].text.upper() == "AS"):
+            names.append(token.text[1:])
+        elif token.text == "{" and parens == 0:
+            return _group_variables(tokens, index + 1, _matching_brace(tokens, index)) if star else names
+    raise QueryError("a sub-select has no WHERE clause")
+
+
+def _not_a_parameter(tokens: Sequence[_Token], name: str, accepted: Sequence[str]) -> str:
+    """Why ``?name`` cannot be a parameter, and which names can."""
+    listing = ", ".join(f"?{v}" for v in accepted) or "none"
+    mentions = [i for i, t in enumerate(tokens) if t.kind == "var" and t.text[1:] == name]
+    if not mentions:
+        return f"the query has no variable ?{name} (parameters it accepts: {listing})"
+    if any(tokens[i - 1].text.upper() == "AS" for i in mentions if i > 0):
+        why = f"?{name} is computed by the query (… AS ?{name}), not matched by its WHERE pattern"
+    else:
+        why = f"?{name} is used only outside the query's WHERE pattern, or in a sub-select that does not return it"
+    return f"{why}, so a parameter cannot restrict it (parameters it accepts: {listing})"
+
+
 def bind_params(text: str, params: Mapping[str, str | Term]) -> str:
     """The query with a ``VALUES`` block binding ``params`` at the start of its WHERE clause.
 
     Values are converted to RDF terms (strings via :func:`param_term`) and written in
     N-Triples syntax by the RDF engine, so no value can change the query's structure.
-    Raises ``QueryError`` for a parameter that is not a variable of the query.
+    Raises ``QueryError`` for a parameter that is not a variable of the query's WHERE pattern
+    (a column computed by ``(… AS ?name)`` in SELECT, a variable only a sub-select sees, or
+    one of the CONSTRUCT template only: a VALUES block would join nothing and be ignored).
     """
     if not params:
         return text
     tokens = _tokens(text)
-    known = list(dict.fromkeys(t.text[1:] for t in tokens if t.kind == "var"))
+    open_index, close_index = _where_clause(tokens)
+    accepted = _group_variables(tokens, open_index + 1, close_index, binds=False)
     names: list[str] = []
     terms: list[str] = []
     for raw_name, value in params.items():
         name = raw_name[1:] if raw_name[:1] in "?$" else raw_name
-        if name not in known:
-            listing = ", ".join(f"?{v}" for v in known) or "none"
-            raise QueryError(f"the query has no variable ?{name} (its variables: {listing})")
+        if name not in accepted:
+            raise QueryError(_not_a_parameter(tokens, name, accepted))
         term = param_term(value) if isinstance(value, str) else value
         try:
             engine_term = to_engine(term)
@@ -331,7 +402,6 @@ def bind_params(text: str, params: Mapping[str, str | Term]) -> str:
             raise QueryError(f"invalid value for ?{name}: {error}") from None
         names.append(f"?{name}")
         terms.append(str(engine_term))
-    open_index, close_index = _where_clause(tokens)
     values = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
     head_end = tokens[open_index].end
     after_brace = tokens[open_index + 1] if open_index + 1 < len(tokens) else None

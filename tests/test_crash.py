@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
+from kg.engine.local import SMALL_RUN
 from kg.importer import file_graph_iri
 from kg.store import LOCK_FILE, Store
 
@@ -259,22 +260,35 @@ def test_kg_export_killed_at_random_points_never_leaves_a_truncated_file(corpus:
         previous = content
 
 
-def session_members(process: subprocess.Popen) -> list[int]:
-    """PIDs still running in the process's session (its process group)."""
-    found = subprocess.run(["ps", "-e", "-o", "pid=,pgid=,stat="], capture_output=True, text=True).stdout
-    return [int(pid) for pid, pgid, stat in (line.split() for line in found.splitlines())
-            if int(pgid) == process.pid and not stat.startswith("Z")]  # fmt: skip
+def session_members(process: subprocess.Popen, command: str = "") -> list[int]:
+    """PIDs still running in the process's session (its process group), whose command line
+    holds ``command``."""
+    found = subprocess.run(["ps", "-eww", "-o", "pid=,pgid=,stat=,args="], capture_output=True, text=True).stdout
+    return [int(pid) for pid, pgid, stat, args in (line.split(None, 3) for line in found.splitlines())
+            if int(pgid) == process.pid and not stat.startswith("Z") and command in args]  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="kg.engine.local: worker processes of a killed kg build -j N live on "
-                                       "(orphaned, blocked on their task queue) instead of exiting")
-def test_workers_of_a_killed_build_do_not_outlive_it(corpus: dict, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def worker_sources(corpus: dict) -> Path:
+    """The new sources plus the articles the old store lacks: more than a run extracted in-process."""
+    folder = corpus["root"] / "workers"
+    shutil.copytree(corpus["new_dir"], folder)
+    for source in sorted(ARTICLES.glob("*.txt"))[OLD_ARTICLES:]:
+        shutil.copy(source, folder / source.name)
+    count = len(list(folder.glob("*.txt")))
+    assert count > SMALL_RUN, f"{count} articles are extracted in-process: no workers would start"
+    return folder
+
+
+def test_workers_of_a_killed_build_do_not_outlive_it(corpus: dict, worker_sources: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     shutil.copytree(corpus["old_store"], store)
-    process = kg_process("build", "-q", "-j", "2", "--force", "--store", store, corpus["new_dir"])
+    process = kg_process("build", "-q", "-j", "2", "--force", "--store", store, worker_sources)
     try:
+        workers = lambda: session_members(process, "spawn_main")  # noqa: E731
+        assert wait_for(lambda: bool(workers()), process), "no worker processes were started"
         assert wait_for_write(store, process), "the build ended before it wrote"
-        assert len(session_members(process)) > 1, "no worker processes were started"
+        assert workers(), "the workers ended before the build was killed"
         os.kill(process.pid, signal.SIGKILL)  # the main process only, as the OOM killer would
         process.wait(timeout=30)
         deadline = time.monotonic() + 5

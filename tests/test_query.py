@@ -242,8 +242,36 @@ def test_params_in_ask_and_construct(store: Store) -> None:
 
 
 def test_unknown_param_is_an_error(store: Store) -> None:
-    with pytest.raises(QueryError, match=r"people: the query has no variable \?nobody \(its variables: \?person, \?name\)"):
+    with pytest.raises(QueryError, match=r"people: the query has no variable \?nobody \(parameters it accepts: \?person, \?name\)"):
         run_query(store, QueryText("people", PREFIX + "SELECT ?person WHERE { ?person ex:name ?name }", "x"), {"nobody": "1"})
+
+
+SCOPES = (PREFIX + "SELECT ?person (COUNT(?friend) AS ?friends) ?n WHERE {"
+          " { SELECT ?person (MIN(?age_) AS ?age) WHERE { ?person ex:age ?age_ ; ex:knows ?friend } GROUP BY ?person }"
+          " { SELECT * WHERE { ?person ex:name ?name_ BIND (STRLEN(?name_) AS ?n) } }"
+          " ?person ex:knows ?friend BIND (UCASE(?name_) AS ?upper) } GROUP BY ?person ?n")  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "value", "rows"), [
+    ("person", "http://example.org/bob", [(EX.bob, Literal(1), Literal(3))]),
+    ("age", "34", [(EX.alice, Literal(1), Literal(5))]),  # projected by its sub-select (an alias there)
+    ("n", "3", [(EX.bob, Literal(1), Literal(3))]),  # a BIND target of a SELECT * sub-select
+    ("name_", '"Alice"', [(EX.alice, Literal(1), Literal(5))]),
+])  # fmt: skip
+def test_params_reach_what_sub_selects_project(store: Store, name: str, value: str, rows: list) -> None:
+    assert run_query(store, SCOPES, {name: value}).rows == rows
+
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("friends", r"\?friends is computed by the query \(… AS \?friends\), not matched by its WHERE pattern"),
+    ("upper", r"\?upper is computed by the query \(… AS \?upper\), not matched by its WHERE pattern"),  # by BIND
+    ("age_", r"\?age_ is used only outside the query's WHERE pattern, or in a sub-select that does not return it"),
+])  # fmt: skip
+def test_params_naming_what_the_where_pattern_cannot_match_are_refused(store: Store, name: str, why: str) -> None:
+    with pytest.raises(QueryError, match=why + r", so a parameter cannot restrict it \(parameters it accepts: "
+                                             r"\?person, \?age, \?name_, \?n, \?friend\)$") as caught:  # fmt: skip
+        run_query(store, SCOPES, {name: "1"})
+    assert "\n" not in str(caught.value)
 
 
 def test_syntax_error_names_the_query_on_one_line(store: Store) -> None:

@@ -66,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
         if view_requested(args) or args.title is not None:
             raise UsageError(f"--view, --agreement, --article, --around and --title apply to graph view formats, not to {fmt.name}")
         from kg.export import export_store
+        from kg.rdf.iris import is_valid_iri
 
+        if args.graph is not None and not is_valid_iri(args.graph):  # before rdflib sees it
+            raise UsageError(f"--graph wants an absolute IRI, got {args.graph!r}")
         with Store.open(store_path(args), create=False, read_only=True) as store:
             export_store(store, fmt, args.output, graph=URIRef(args.graph) if args.graph else None)
     else:
