@@ -77,6 +77,8 @@ class BuildReport:
     details: list[ArticleSummary] = field(default_factory=list)  # the first DETAILS_KEPT built
     errors: list[str] = field(default_factory=list)  # the first ERRORS_KEPT error messages
     shards: list[str] = field(default_factory=list)  # shard files written
+    resolved: int | None = None  # surname-only mentions resolved across articles (None: not run)
+    unresolved: int = 0  # surname-only mentions with candidates but no clear choice
     seconds: float = 0.0
     jobs: int = 1
     engine: str = "local"
@@ -331,6 +333,7 @@ def build(
     on_article: Callable[[ArticleSummary], None] | None = None,
     on_error: Callable[[str], None] | None = None,
     flush_every: int | None = FLUSH_EVERY,
+    identity: bool = True,
 ) -> BuildReport:
     """Build every article of ``sources`` into ``store`` (and into N-Quads ``shards``, if given).
 
@@ -338,8 +341,10 @@ def build(
     ``kg.engine.cluster.DaskEngine``) is used instead and left open for the caller.
     ``on_article`` gets each built or skipped article's summary, ``on_error`` each problem
     (one line), in input order. ``flush_every`` bounds the store's write buffers (triples
-    between flushes; None: only at the end). Never raises for a bad input; raises ``KgError`` for a store,
-    shard directory or engine failure (what was committed before it stays committed).
+    between flushes; None: only at the end). When articles were built into a store and
+    ``identity`` is on, cross-article identity (``kg.identity.resolve``) is recomputed at the
+    end. Never raises for a bad input; raises ``KgError`` for a store, shard directory or
+    engine failure (what was committed before it stays committed).
     """
     from kg.engine import open_engine
 
@@ -365,6 +370,13 @@ def build(
                     on_article(ArticleSummary(item.source, item.title, 0, {}, [], skipped=True))
             else:
                 _write(item, writer, shard_writer, in_flight, report, on_article, on_error)
+        if writer is not None:
+            writer.flush()
+            if identity and report.built:
+                from kg.identity import resolve
+
+                found = resolve(store)
+                report.resolved, report.unresolved = found.resolved, found.unresolved
         failed = False
     finally:
         try:

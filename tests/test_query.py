@@ -436,9 +436,15 @@ def test_bound_bundled_queries_agree_with_rdflib_init_bindings() -> None:
                 if parameter not in unbound.vars:
                     continue
                 column = unbound.vars.index(parameter)
+                # rdflib's initBindings does not restrict a variable a sub-select makes with BIND
+                # (actors: ?actor); there rdflib runs the text with our VALUES block instead
+                made_by_bind = re.search(rf"BIND\s*\([^{{}};]*?\bAS\s+\?{parameter}\s*\)", text) is not None
                 for value in sorted({row[column] for row in unbound.rows if row[column] is not None})[:2]:
                     mine = run_query(memory, query, {parameter: value})
-                    theirs = dataset.query(prepareQuery(text), initBindings={parameter: value})
+                    if made_by_bind:
+                        theirs = dataset.query(bind_params(text, {parameter: value}))
+                    else:
+                        theirs = dataset.query(prepareQuery(text), initBindings={parameter: value})
                     assert strings(mine.rows) == strings(theirs), (name, parameter, value)
                     compared += 1
     assert compared > 5

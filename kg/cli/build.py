@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store_option(b)
     b.add_argument("--memory", action="store_true", help="build in memory only (nothing is written)")
     b.add_argument("--force", action="store_true", help="rebuild articles even when unchanged")
+    b.add_argument("--no-identity", action="store_true",
+                   help="do not resolve surname-only persons across articles after the build (kg.identity)")
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors (no progress bar, no summary)")
     b.add_argument("-j", "--jobs", type=int, metavar="N",
                    help="worker processes that extract (default: all cores; 1: in this process)")
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             with Store.open(path) as store:
                 report = build(sources, store, force=args.force, engine=engine, shards=args.shards,
-                               on_article=on_article, on_error=on_error)
+                               on_article=on_article, on_error=on_error, identity=not args.no_identity)
                 total = len(store)
     finally:
         progress.close()
@@ -131,6 +133,9 @@ def print_summary(report, path: str | None, total: int | None, *, no_store: bool
     if report.built + report.skipped > DETAILS_KEPT:
         out.write(f"{report.built + report.skipped} articles in {report.seconds:.1f} s "
                   f"({report.articles_per_second:.1f} articles/s, engine {report.engine}, {report.jobs} job(s))\n")
+    if report.resolved:
+        out.write(f"Identity: {report.resolved} surname-only mention(s) resolved to a full-name person across "
+                  f"articles ({report.unresolved} left unresolved); see kg query actors\n")
     if report.shards:
         out.write(f"Wrote {len(report.shards)} shard(s): {report.shards[0]}"
                   + (f" ... {report.shards[-1]}" if len(report.shards) > 1 else "") + "\n")

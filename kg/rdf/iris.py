@@ -34,6 +34,7 @@ from kg.namespaces import KGR
 from kg.reading.article import Article
 
 __all__ = [
+    "IDENTITY_GRAPH",
     "actor_iri",
     "agreement_iri",
     "article_iri",
@@ -51,6 +52,7 @@ __all__ = [
     "place_iri",
     "post_iri",
     "quote_iri",
+    "resolution_iri",
     "role_iri",
     "sentence_iri",
     "statement_iri",
@@ -274,3 +276,14 @@ def file_graph_iri(path: str | os.PathLike[str]) -> URIRef:
     url = Path(path).resolve().as_uri()
     key = hashlib.sha1(f"rdf-file:{url}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return URIRef(f"{KGR}graph/file-{key}")
+
+
+# -- cross-article identity (kg.identity) ----------------------------------------------------
+
+IDENTITY_GRAPH = URIRef(KGR + "graph/identity")
+"""The named graph holding the cross-article resolutions; recomputed as a whole after a build."""
+
+
+def resolution_iri(article: URIRef, mention: URIRef) -> URIRef:
+    """``kgr:resolution/<hash>``: one article's surname-only person resolved to a full-name one."""
+    return URIRef(f"{KGR}resolution/{_digest((article, mention), 16)}")
