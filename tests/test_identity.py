@@ -142,3 +142,17 @@ def test_identity_can_be_turned_off(articles: dict[str, Path], tmp_path: Path) -
         report = build([articles["full"], articles["surname"]], store, identity=False)
         assert report.resolved is None and not store.has_graph(IDENTITY_GRAPH)
         assert actors(store)[P + "zukauskiene"] == 1
+
+
+def test_the_network_view_draws_the_resolved_mention_on_the_full_name_person(articles: dict[str, Path],
+                                                                               tmp_path: Path) -> None:  # fmt: skip
+    from kg.graph.views import build_view
+
+    with Store.open(tmp_path / "store") as store:
+        build([articles["full"], articles["surname"]], store)
+        graph = build_view(store, "actors")
+    ruta = P + "ruta-zukauskiene"
+    assert P + "zukauskiene" not in graph
+    assert graph.nodes[ruta]["articles"] == 2
+    said = [target for _source, target, key in graph.out_edges(ruta, keys=True) if key == "said"]
+    assert len(said) == 2, "the quotes of both articles hang on one person"

@@ -32,6 +32,10 @@ sources, not by an article, counts each source once); ``articles`` is the articl
 article and text order) and, when there are several, ``evidence`` up to five of them, one per
 line.
 
+One node per person across articles: where cross-article identity (``kg.identity``) resolved an
+article's surname-only person to a full-name one, what that article says of it is drawn on the
+full-name person, and the article counts in its ``articles``.
+
 Limits (``build_view`` keywords): ``article`` keeps only what one article states (its named
 graph alone is read); ``agreement`` keeps the agreement, what is linked to it, and the people
 (and their quotations) attached to those; ``around`` keeps the neighbourhood of one node within
@@ -198,6 +202,8 @@ class _Resources:
     literals: dict[str, dict[str, list[object]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     sources: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     """source IRI → (text, begin offset, article IRI or "")"""
+    resolutions: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(article IRI, surname-only person IRI) → the full-name person kg.identity resolved it to"""
 
     @classmethod
     def read(cls, store: Store, *, facts: bool = False) -> _Resources:
@@ -215,7 +221,17 @@ class _Resources:
                 int(str(begin)) if begin is not None and str(begin).lstrip("-").isdigit() else 0,
                 str(article) if article is not None else "",
             )
+        for article, mention, person in _select(store, "view_resolutions"):
+            data.resolutions[(str(article), str(mention))] = str(person)
         return data
+
+    def canonical(self, node: object, evidence: object) -> str:
+        """``node``, or the full-name person a surname-only ``node`` was resolved to in the
+        article ``evidence`` (a sentence) belongs to."""
+        if not self.resolutions or evidence is None:
+            return str(node)
+        article = self.sources.get(str(evidence), ("", 0, ""))[2]
+        return self.resolutions.get((article, str(node)), str(node))
 
     def kind(self, node: str) -> str:
         best = None
@@ -350,8 +366,15 @@ def _details(store: Store) -> dict[str, dict[str, set[str]]]:
     return found
 
 
-def _mentions(store: Store) -> dict[str, int]:
-    return {str(node): int(str(count)) for node, count in _select(store, "view_mentions")}
+def _mentions(store: Store, data: _Resources) -> dict[str, int]:
+    """Articles per node; an article whose surname-only mention was resolved counts for the
+    full-name person (which that article does not otherwise name), not for the mention."""
+    found = {str(node): int(str(count)) for node, count in _select(store, "view_mentions")}
+    for (_article, mention), person in sorted(data.resolutions.items()):
+        if found.get(mention, 0) > 0:
+            found[mention] -= 1
+            found[person] = found.get(person, 0) + 1
+    return {node: count for node, count in found.items() if count > 0}
 
 
 def _actors(store: Store) -> nx.MultiDiGraph:
@@ -362,7 +385,7 @@ def _actors(store: Store) -> nx.MultiDiGraph:
     def link(source: object, target: object, relation: str, evidence: object, **extra: object) -> None:
         if isinstance(source, BNode) or isinstance(target, BNode) or source is None or target is None:
             return
-        item = support[(str(source), str(target), relation)]
+        item = support[(data.canonical(source, evidence), data.canonical(target, evidence), relation)]
         if evidence is not None:
             item.sources.add(str(evidence))
         for key, value in extra.items():
@@ -379,6 +402,7 @@ def _actors(store: Store) -> nx.MultiDiGraph:
         based_in[str(organisation)].add(str(country))
     roles: dict[str, set[str]] = defaultdict(set)
     for _post, person, role, affiliation, source in _select(store, "view_posts"):
+        person = data.canonical(person, source)
         role_text = str(role) if role is not None else None
         if affiliation is None:
             if role_text:
@@ -399,7 +423,7 @@ def _actors(store: Store) -> nx.MultiDiGraph:
             link(target, event, "participated_in", source)
 
     graph = nx.MultiDiGraph(view="actors")
-    mentions = _mentions(store)
+    mentions = _mentions(store, data)
     mentioned = [n for n in mentions if data.kind(n) in _ACTOR_VIEW_KINDS]
     ends = {end for (source, target, _relation) in support for end in (source, target)}
     _add_nodes(graph, [*mentioned, *ends], data, details, mentions)
@@ -421,14 +445,14 @@ def _membership(store: Store) -> nx.Graph:
     for _membership, agreement, member, status, source in _select(store, "view_memberships"):
         if str(status) not in _MEMBER_STATUSES or isinstance(member, BNode) or isinstance(agreement, BNode):
             continue
-        item = support[(str(agreement), str(member))]
+        item = support[(str(agreement), data.canonical(member, source))]
         if source is not None:
             item.sources.add(str(source))
         item.extra["status"].add(str(status))
     graph = nx.Graph(view="membership")
     agreements = sorted({a for a, _m in support})
     members = sorted({m for _a, m in support} - set(agreements))
-    mentions = _mentions(store)
+    mentions = _mentions(store, data)
     _add_nodes(graph, agreements, data, details, mentions)
     _add_nodes(graph, members, data, details, mentions)
     for node in agreements:
