@@ -31,21 +31,12 @@ from kg.query import named_queries
 from kg.rdf import iris
 from kg.reading.sources import read_file
 from kg.store import LOCK_FILE, Store
+from query_contract import CONTRACT
 
 ARTICLES = Path(__file__).resolve().parent / "articles"
 GOOD_ARTICLE = ARTICLES / "arctic_maritime_treaty_2015.txt"
 EARLIER_ARTICLE = ARTICLES / "amazon_forest_accord_2021.txt"
 
-CONTRACT = {
-    "agreements": ["agreement", "label", "date", "place", "article"],
-    "members": ["agreement", "agreementLabel", "member", "memberLabel", "iso3"],
-    "officials": ["person", "name", "role", "affiliation", "affiliationLabel"],
-    "quotes": ["speaker", "speakerName", "text", "article"],
-    "commitments": ["agreement", "agreementLabel", "text"],
-    "figures": ["text", "value", "unit", "measures", "article"],
-    "events": ["event", "type", "label", "date", "place", "participants"],
-    "evidence": ["subject", "predicate", "object", "sentence", "article"],
-}
 QUOTE_MARKS = "\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 
 Rows = list[dict[str, str]]

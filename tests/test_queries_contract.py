@@ -14,17 +14,8 @@ from test_rdf_mapping import PACT_DATE, QUOTE, SENTENCES, sample_article, sample
 from kg.namespaces import KGO, KGR, ORG, PROV, RDF, SKOS
 from kg.rdf import facts_to_graph, iris
 from kg.resources import resource_path
+from query_contract import CONTRACT
 
-CONTRACT = {
-    "agreements": ["agreement", "label", "date", "place", "article"],
-    "members": ["agreement", "agreementLabel", "member", "memberLabel", "iso3"],
-    "officials": ["person", "name", "role", "affiliation", "affiliationLabel"],
-    "quotes": ["speaker", "speakerName", "text", "article"],
-    "commitments": ["agreement", "agreementLabel", "text"],
-    "figures": ["text", "value", "unit", "measures", "article"],
-    "events": ["event", "type", "label", "date", "place", "participants"],
-    "evidence": ["subject", "predicate", "object", "sentence", "article"],
-}
 
 PACT = KGR + "agreement/blue-ocean-pact"
 NORDLAND = KGR + "country/XNL"
