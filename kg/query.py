@@ -36,9 +36,12 @@ from kg.rdf.iris import is_valid_iri
 from kg.store import Store, Term, check_syntax, to_engine
 
 __all__ = [
+    "ExternalTarget",
     "QueryResult",
     "QueryText",
     "bind_params",
+    "decode_escapes",
+    "external_targets",
     "format_result",
     "load_query",
     "named_queries",
@@ -46,6 +49,7 @@ __all__ = [
     "query_header",
     "query_variables",
     "run_query",
+    "sparql_tokens",
 ]
 
 QUERY_SUFFIX = ".rq"
@@ -209,6 +213,104 @@ def sparql_tokens(text: str) -> list[tuple[str, str]]:
     """(kind, text) of the significant tokens of a SPARQL text — the one SPARQL lexer of kg:
     kinds are ``string``, ``iri``, ``var``, ``word`` (keywords and prefixed names), ``other``."""
     return [(t.kind, t.text) for t in _tokens(text)]
+
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def decode_escapes(text: str) -> str:
+    """``text`` with SPARQL codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) decoded."""
+
+    def char(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+    return _ESCAPE.sub(char, text)
+
+
+@dataclass(frozen=True)
+class ExternalTarget:
+    """A ``SERVICE`` endpoint or ``LOAD`` source named by a query or update."""
+
+    keyword: str  # "SERVICE" or "LOAD"
+    written: str  # as written: <iri>, prefix:name or ?variable
+    iri: str | None  # the absolute IRI; None when it cannot be known before running
+    problem: str | None = None  # why ``iri`` is None, in words
+
+
+def external_targets(text: str) -> list[ExternalTarget]:
+    """What a query or update would reach out to: ``SERVICE`` endpoints and ``LOAD`` sources.
+
+    The one reading of targets in kg (``kg query --endpoint`` checks and ``kg serve``'s
+    allow-list both use it). Prefixed names are expanded with the text's ``PREFIX``
+    declarations, relative IRIs resolved against its ``BASE``; a target that cannot be known
+    before running (``SERVICE ?var``, an undeclared prefix, a relative IRI without a base)
+    has no ``iri`` and says why. The text is read as written and with codepoint escapes
+    decoded (``\\u0053ERVICE`` is ``SERVICE`` to the engine), and the targets of both readings
+    are returned, each once, in order.
+    """
+    found: list[ExternalTarget] = []
+    for version in dict.fromkeys((text, decode_escapes(text))):
+        found.extend(_targets(sparql_tokens(version)))
+    return list(dict.fromkeys(found))
+
+
+def _target(keyword: str, kind: str, token: str, prefixes: Mapping[str, str], base: str | None) -> ExternalTarget:
+    import urllib.parse
+
+    if kind == "iri":
+        iri = token[1:-1]
+        if not urllib.parse.urlsplit(iri).scheme:
+            if base is None:
+                return ExternalTarget(keyword, token, None, f"{keyword} {token} is a relative IRI: give the full IRI")
+            iri = urllib.parse.urljoin(base, iri)
+        return ExternalTarget(keyword, token, iri)
+    if kind == "word" and ":" in token:
+        prefix, _, local = token.partition(":")
+        if prefix not in prefixes:
+            return ExternalTarget(keyword, token, None, f"{keyword} {token}: the prefix {prefix}: is not declared")
+        return ExternalTarget(keyword, token, prefixes[prefix] + local)
+    if kind == "var":
+        return ExternalTarget(keyword, token, None, f"{keyword} {token}: an endpoint taken from the data "
+                                                    "cannot be checked before the query runs")
+    return ExternalTarget(keyword, token, None, f"{keyword} is followed by {token!r}, not an IRI")
+
+
+def _targets(tokens: Sequence[tuple[str, str]]) -> list[ExternalTarget]:
+    import urllib.parse
+
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    targets: list[ExternalTarget] = []
+    index = 0
+    while index < len(tokens):
+        kind, token = tokens[index]
+        upper = token.upper() if kind == "word" else ""
+        if upper == "PREFIX" and index + 2 < len(tokens) and tokens[index + 2][0] == "iri":
+            name = tokens[index + 1][1]
+            iri = tokens[index + 2][1][1:-1]
+            if base is not None and not urllib.parse.urlsplit(iri).scheme:
+                iri = urllib.parse.urljoin(base, iri)
+            prefixes[name[:-1] if name.endswith(":") else name] = iri
+            index += 3
+            continue
+        if upper == "BASE" and index + 1 < len(tokens) and tokens[index + 1][0] == "iri":
+            iri = tokens[index + 1][1][1:-1]
+            base = urllib.parse.urljoin(base, iri) if base else iri
+            index += 2
+            continue
+        if upper in ("SERVICE", "LOAD"):
+            position = index + 1
+            if position < len(tokens) and tokens[position][1].upper() == "SILENT":
+                position += 1
+            if position >= len(tokens):
+                targets.append(ExternalTarget(upper, "", None, f"{upper} without an IRI"))
+                break
+            targets.append(_target(upper, *tokens[position], prefixes, base))
+            index = position + 1
+            continue
+        index += 1
+    return targets
 
 
 def query_variables(text: str) -> list[str]:

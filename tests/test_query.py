@@ -448,3 +448,19 @@ def test_bound_bundled_queries_agree_with_rdflib_init_bindings() -> None:
                     assert strings(mine.rows) == strings(theirs), (name, parameter, value)
                     compared += 1
     assert compared > 5
+
+
+def test_external_targets_are_read_with_codepoint_escapes_decoded() -> None:
+    """``\\u0053ERVICE`` is SERVICE to a SPARQL engine: kg query's offline check must see it too."""
+    from kg.link.federation import check_services
+    from kg.query import external_targets
+
+    hidden = "SELECT * WHERE { \\u0053ERVICE <http://evil.example/sparql> { ?s ?p ?o } }"
+    assert [t.iri for t in external_targets(hidden)] == ["http://evil.example/sparql"]
+    with pytest.raises(QueryError, match="--endpoint http://evil.example/sparql"):
+        check_services(hidden)
+    relative = "SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }"
+    with pytest.raises(QueryError, match="relative IRI"):
+        check_services(relative)
+    based = "BASE <http://a.example/> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }"
+    assert check_services(based, ["http://a.example/sparql"]) == ["http://a.example/sparql"]

@@ -15,7 +15,6 @@ Nothing here does I/O or runs a query; :mod:`kg.server.app` puts it together.
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from kg.formats import RDF_FORMATS, RESULT_FORMATS, Format
-from kg.query import sparql_tokens
+from kg.query import decode_escapes, sparql_tokens
+from kg.query import external_targets as query_targets
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -85,19 +85,8 @@ _W3_NAMES = {
 
 # --- reading the text of a query ------------------------------------------------------------
 
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
-
-
-def decode_escapes(text: str) -> str:
-    """``text`` with SPARQL codepoint escapes (``\\uXXXX``, ``\\UXXXXXXXX``) decoded."""
-
-    def char(match: re.Match[str]) -> str:
-        code = int(match.group(1) or match.group(2), 16)
-        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
-
-    return _ESCAPE.sub(char, text)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -123,70 +112,15 @@ class ForbiddenTarget(Exception):
 
 
 def external_targets(text: str) -> list[str]:
-    """The IRIs a query or update would reach out to: ``SERVICE`` endpoints and ``LOAD`` sources.
-
-    Prefixed names are expanded with the text's ``PREFIX`` declarations and relative IRIs
-    resolved against its ``BASE``. A target that cannot be known before running (``SERVICE
-    ?var``, an undeclared prefix, a relative IRI without a base) raises ``ForbiddenTarget``.
-    The text is read as written and with codepoint escapes decoded, and the targets of
-    both readings are returned.
-    """
+    """The IRIs a query or update would reach out to (``SERVICE`` endpoints, ``LOAD`` sources),
+    read by :func:`kg.query.external_targets`; ``ForbiddenTarget`` for one that cannot be
+    known before running (``SERVICE ?var``, an undeclared prefix, a relative IRI)."""
     found: list[str] = []
-    for version in dict.fromkeys((text, decode_escapes(text))):
-        found.extend(_targets(_tokens(version)))
+    for target in query_targets(text):
+        if target.iri is None:
+            raise ForbiddenTarget(target.problem or f"{target.keyword} {target.written}")
+        found.append(target.iri)
     return list(dict.fromkeys(found))
-
-
-def _targets(tokens: Sequence[tuple[str, str]]) -> list[str]:
-    prefixes: dict[str, str] = {}
-    base: str | None = None
-    targets: list[str] = []
-
-    def resolve(kind: str, token: str, keyword: str) -> str:
-        if kind == "iri":
-            iri = token[1:-1]
-            if not urllib.parse.urlsplit(iri).scheme:
-                if base is None:
-                    raise ForbiddenTarget(f"{keyword} <{iri}> is a relative IRI: give the full endpoint IRI")
-                iri = urllib.parse.urljoin(base, iri)
-            return iri
-        if kind == "word" and ":" in token:
-            prefix, _, local = token.partition(":")
-            if prefix not in prefixes:
-                raise ForbiddenTarget(f"{keyword} {token}: the prefix {prefix}: is not declared")
-            return prefixes[prefix] + local
-        if kind == "var":
-            raise ForbiddenTarget(f"{keyword} {token}: a variable endpoint cannot be checked against the allow-list")
-        raise ForbiddenTarget(f"{keyword} is followed by {token!r}, not an IRI")
-
-    index = 0
-    while index < len(tokens):
-        kind, token = tokens[index]
-        upper = token.upper() if kind == "word" else ""
-        if upper == "PREFIX" and index + 2 < len(tokens) and tokens[index + 2][0] == "iri":
-            name = tokens[index + 1][1]
-            iri = tokens[index + 2][1][1:-1]
-            if base is not None and not urllib.parse.urlsplit(iri).scheme:
-                iri = urllib.parse.urljoin(base, iri)
-            prefixes[name[:-1] if name.endswith(":") else name] = iri
-            index += 3
-            continue
-        if upper == "BASE" and index + 1 < len(tokens) and tokens[index + 1][0] == "iri":
-            iri = tokens[index + 1][1][1:-1]
-            base = urllib.parse.urljoin(base, iri) if base else iri
-            index += 2
-            continue
-        if upper in ("SERVICE", "LOAD"):
-            position = index + 1
-            if position < len(tokens) and tokens[position][1].upper() == "SILENT":
-                position += 1
-            if position >= len(tokens):
-                raise ForbiddenTarget(f"{upper} without an IRI")
-            targets.append(resolve(*tokens[position], upper))
-            index = position + 1
-            continue
-        index += 1
-    return targets
 
 
 def _allowed(iri: str, entry: str) -> bool:
