@@ -25,15 +25,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(run=run)
 
 
+def _question(name: str, header: str) -> str:
+    """What a query answers: its header's first paragraph, up to its first question mark
+    (or full stop), on one line, without the leading "name —"."""
+    paragraph = " ".join(header.split("\n\n", 1)[0].split())
+    prefix = f"{name} — "
+    if paragraph.startswith(prefix):
+        paragraph = paragraph[len(prefix):]
+    ends = [i for i in (paragraph.find("? "), paragraph.find(". ")) if i >= 0]
+    return paragraph[: min(ends) + 1] if ends else paragraph
+
+
 def run(args: argparse.Namespace) -> int:
     from kg.query import format_result, load_query, named_queries, query_header, run_query
     from kg.store import Store
 
     if args.list:
-        for name, path in sorted(named_queries().items()):
-            header = query_header(path.read_text(encoding="utf-8")).strip().splitlines()
-            first = next((h.lstrip("# ").strip() for h in header if h.lstrip("# ").strip()), "")
-            print(f"{name:<12} {first}")
+        queries = sorted(named_queries().items())
+        width = max((len(name) for name, _path in queries), default=0)
+        for name, path in queries:
+            print(f"{name:<{width}}  {_question(name, query_header(path.read_text(encoding='utf-8')))}")
         return 0
     if not args.query:
         raise UsageError("name a query (see kg query --list), a .rq file, or - for stdin")
