@@ -71,6 +71,7 @@ from kg.store import (
     _one_line,
     _require_iri,
     _UNION_RESYNC,
+    engine_triples,
     to_engine,
 )
 
@@ -517,16 +518,8 @@ class RemoteStore(Store):
         """Replace the named graph ``graph_iri`` by ``triples``, atomically (see the module docstring)."""
         self._check_writable()
         name = _require_iri(graph_iri)
-        blanks: dict = {}
-        items: list[tuple[object, str, tuple[str, ...]]] = []
-        for triple in triples:
-            try:
-                s, p, o = (to_engine(term, blanks) for term in triple)
-            except (ValueError, TypeError) as error:
-                raise StoreError(f"cannot store triple {triple!r} in <{graph_iri}>: {error}") from None
-            if not isinstance(p, ox.NamedNode) or isinstance(s, ox.Literal):
-                raise StoreError(f"cannot store triple {triple!r} in <{graph_iri}>: not a valid RDF triple")
-            items.append((name, f"{s} {p} {o} .", _labels(s, o)))
+        items: list[tuple[object, str, tuple[str, ...]]] = [
+            (name, f"{s} {p} {o} .", _labels(s, o)) for s, p, o in engine_triples(triples, context=f"<{graph_iri}>")]
         action = f"replace graph <{graph_iri}>"
         batches = _pack(items, self.settings.batch_size)
         keep_union = self.union_mode == "kg"

@@ -62,6 +62,7 @@ __all__ = [
     "Triple",
     "check_syntax",
     "check_update_syntax",
+    "engine_triples",
     "from_engine",
     "is_remote",
     "to_engine",
@@ -143,14 +144,12 @@ def from_engine(term: object) -> Term | None:
     raise StoreError(f"unsupported RDF term from the store: {term!r} (RDF-star triple terms are not supported)")
 
 
-def to_ntriples(triples: Iterable[Triple], *, context: str = "") -> str:
-    """N-Triples text of ``triples``, one line each ending in `` .\n``, written by the engine.
+def engine_triples(triples: Iterable[Triple], *, context: str = "") -> Iterator[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+    """``triples`` as engine terms, checked; one engine blank node per rdflib blank node.
 
-    Blank nodes keep one engine label per rdflib blank node within the call. Raises
-    ``StoreError`` (naming ``context``, e.g. the graph) for a term or triple RDF cannot hold.
+    Raises ``StoreError`` (naming ``context``, e.g. the graph) for a term or triple RDF cannot hold.
     """
     blanks: dict[BNode, ox.BlankNode] = {}
-    lines: list[str] = []
     where = f" in {context}" if context else ""
     for triple in triples:
         try:
@@ -159,8 +158,13 @@ def to_ntriples(triples: Iterable[Triple], *, context: str = "") -> str:
             raise StoreError(f"cannot store triple {triple!r}{where}: {error}") from None
         if not isinstance(p, ox.NamedNode) or isinstance(s, ox.Literal):
             raise StoreError(f"cannot store triple {triple!r}{where}: not a valid RDF triple")
-        lines.append(f"{s} {p} {o} .\n")
-    return "".join(lines)
+        yield s, p, o
+
+
+def to_ntriples(triples: Iterable[Triple], *, context: str = "") -> str:
+    """N-Triples text of ``triples``, one line each ending in `` .\n``, written by the engine
+    (see :func:`engine_triples` for blank nodes and errors)."""
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in engine_triples(triples, context=context))
 
 
 def _graph_name(graph: object) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph:
