@@ -7,6 +7,7 @@ normalised full name; a surname-only or honorific mention resolves to a person a
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from kg.extract import gazetteer
 from kg.extract.facts import COUNTRY, ORGANISATION, PERSON, Actor, Evidence
@@ -16,10 +17,16 @@ from kg.extract.mentions import ORGANISATION as M_ORG
 from kg.extract.mentions import Mention
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """Case- and accent-insensitive comparison key: "Zieliński" == "zielinski"."""
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().strip()
+
+
+@lru_cache(maxsize=1 << 16)
+def _folded_words(name: str) -> tuple[str, ...]:
+    return tuple(fold(name).split())
 
 
 class ActorRegistry:
@@ -94,7 +101,7 @@ class ActorRegistry:
         for k, actor in self.actors.items():
             if actor.kind != PERSON:
                 continue
-            known = fold(actor.name).split()
+            known = _folded_words(actor.name)
             if len(parts) == 1 and parts[0] == known[-1]:
                 return k
             if len(known) == 1 and parts and parts[-1] == known[0]:
@@ -103,7 +110,7 @@ class ActorRegistry:
                 return k
         if len(parts) == 1:  # a family name written first ("Kang Min-seo" ... "Kang said")
             firsts = [k for k, a in self.actors.items() if a.kind == PERSON
-                      and len(fold(a.name).split()) > 1 and fold(a.name).split()[0] == parts[0]]
+                      and len(_folded_words(a.name)) > 1 and _folded_words(a.name)[0] == parts[0]]
             if len(firsts) == 1:
                 return firsts[0]
         return None

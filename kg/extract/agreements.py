@@ -62,11 +62,11 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
     """Every phrase that names or refers to an agreement, in text order."""
     doc = ctx.doc
     out: list[AgreementMention] = []
-    for tok in doc:
-        kind = AGREEMENT_NOUNS.get(tok.lower_)
+    for i, low in enumerate(ctx.tokens.lower):
+        kind = AGREEMENT_NOUNS.get(low)
         if kind is None:
             continue
-        i = tok.i
+        tok = doc[i]
         sent = ctx.sentence_index(tok.idx)
         # 1. inside a short quotation: a "global alliance"
         q = next(((s, e) for s, e in quotes if s <= tok.idx < e), None)

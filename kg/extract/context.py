@@ -15,6 +15,7 @@ from kg.extract.actors import ActorRegistry
 from kg.extract.facts import Evidence
 from kg.extract.mentions import Mention
 from kg.extract.sentences import Sentence
+from kg.extract.tokens import Tokens
 from kg.reading.article import Article
 
 
@@ -39,9 +40,12 @@ class ArticleContext:
     person_mentions: list[PersonMention] = field(default_factory=list)
     affiliation_starts: set[int] = field(default_factory=set)  # mentions used as a post's affiliation
     role_words: dict[str, set[str]] = field(default_factory=dict)  # person key -> words of their roles
+    tokens: Tokens = None  # type: ignore[assignment]  # read from ``doc`` when not given
 
     def __post_init__(self) -> None:
         self._starts = [s.start for s in self.sentences]
+        if self.tokens is None:
+            self.tokens = Tokens.of(self.doc)
 
     @property
     def text(self) -> str:

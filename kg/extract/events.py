@@ -17,6 +17,16 @@ from kg.extract.mentions import COUNTRY, ORGANISATION, PLACE
 
 _GATHERINGS = frozenset({"press conference", "summit", "meeting", "visit", "conference"})
 _EVENT_RX = re.compile(r"\b(?:joint\s+)?(?:" + "|".join(sorted(EVENT_NOUNS, key=len, reverse=True)) + r")\b", re.I)
+_EVENT_HEADS = tuple(sorted({noun.split()[-1].lower() for noun in EVENT_NOUNS}))  # every match ends in one
+
+
+def _may_name_event(sentence: str) -> bool:
+    """False only when ``_EVENT_RX`` cannot match: a cheap test that spares its slow scan. In ASCII
+    text ``re.I`` is plain ASCII case, so a match shows as a head word in ``sentence.lower()``."""
+    if not sentence.isascii():
+        return True
+    low = sentence.lower()
+    return any(head in low for head in _EVENT_HEADS)
 
 
 def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[Membership],
@@ -57,6 +67,8 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
             break
     # noun events: press conferences, meetings, summits ...
     for s in ctx.sentences:
+        if not _may_name_event(s.text):
+            continue
         for m in _EVENT_RX.finditer(s.text):
             noun = m.group(0).lower()
             etype = EVENT_NOUNS.get(noun) or EVENT_NOUNS[re.sub(r"^joint\s+", "", noun)]

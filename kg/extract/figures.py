@@ -24,7 +24,16 @@ _FIGURE = re.compile(
     rf"(?:\s(?P<curword>dollars|euros|pounds|yen|yuan|rupees|francs)\b)?",
     re.I,
 )
+# every match of _FIGURE holds a digit or a scale word after white space: the many sentences
+# with neither skip its slow scan
+_DIGIT = re.compile(r"\d")
+_SPACE_SCALE = re.compile(rf"\s{_SCALE}", re.I)
 _MONTH_RX = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\.?\s*$", re.I)
+_MONTH_REACH = max(len(m) for m in MONTHS) + 1  # a match of _MONTH_RX starts this far before its \s*$
+_DAY_AFTER = re.compile(r"\s*(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + "|".join(MONTHS) + r")\b", re.I)
+_ADJECTIVE_AFTER = re.compile(r"[-–](?:nation|member|country|state|year|day|week|month|point|strong)\b")
+_LETTER_AT_END = re.compile(r"[A-Za-z]$")
+_TIME_AFTER = re.compile(r"\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT|o'clock)", re.I)
 _STOP_MEASURE = re.compile(r"[,.;:()\"“”]|\s(?:and|but|or|which|that|who|while|as|said|says|to|by|in|on|at|from|with|for|of)\s", re.I)
 
 
@@ -32,6 +41,8 @@ def find_figures(ctx: ArticleContext) -> list[Figure]:
     out: list[Figure] = []
     text = ctx.text
     for s in ctx.sentences:
+        if not (_DIGIT.search(s.text) or _SPACE_SCALE.search(s.text)):
+            continue
         for m in _FIGURE.finditer(s.text):
             num = m.group("num")
             if not num or not num.strip():
@@ -67,13 +78,16 @@ def _is_excluded(num: str, before: str, after: str, m: re.Match[str]) -> bool:
     plain = num.replace(",", "")
     if re.fullmatch(r"(?:19|20)\d\d", plain) and not m.group("cur") and not m.group("pct") and not m.group("scale"):
         return True  # a year
-    if _MONTH_RX.search(before) or re.match(r"\s*(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + "|".join(MONTHS) + r")\b", after, re.I):
+    # the searches anchored at the end of ``before`` start where a match can begin (a search
+    # from ``pos`` still sees the character before it for ``\b``): the same answer, without
+    # scanning the whole sentence before every number
+    if _MONTH_RX.search(before, max(0, len(before.rstrip()) - _MONTH_REACH - 1)) or _DAY_AFTER.match(after):
         return True  # a calendar day
-    if re.match(r"[-–](?:nation|member|country|state|year|day|week|month|point|strong)\b", after) or after.startswith("-"):
+    if _ADJECTIVE_AFTER.match(after) or after.startswith("-"):
         return True  # an adjective: "27-nation", "five-year"
-    if re.search(r"[A-Za-z]$", before) or re.match(r"[A-Za-z]", after) and not m.group("scale"):
+    if _LETTER_AT_END.search(before, max(0, len(before) - 2)) or re.match(r"[A-Za-z]", after) and not m.group("scale"):
         return True  # inside a word or code: "G20", "COVID19"
-    if re.match(r"\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT|o'clock)", after, re.I):
+    if _TIME_AFTER.match(after):
         return True
     if re.fullmatch(r"(?:one|an?)", num, re.I) and not m.group("scale"):
         return True

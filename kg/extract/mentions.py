@@ -21,6 +21,7 @@ from spacy.util import filter_spans
 
 from kg.extract import gazetteer
 from kg.extract.lexicon import AGREEMENT_NOUNS, MONTHS, STOP_WORDS, WEEKDAYS
+from kg.extract.tokens import Tokens
 
 COUNTRY = "country"
 DEMONYM = "demonym"
@@ -84,21 +85,28 @@ class MentionFinder:
             {h.rstrip(".").lower() for h in gazetteer.honorifics()}
 
     # -- public -------------------------------------------------------------------------------
-    def find(self, doc: Doc) -> list[Mention]:
-        """All country, demonym, organisation and place mentions in ``doc``, in text order."""
+    def find(self, doc: Doc, tokens: Tokens | None = None, text: str | None = None) -> list[Mention]:
+        """All country, demonym, organisation and place mentions in ``doc``, in text order.
+
+        ``tokens`` and ``text`` (``doc.text``, the article text) save reading them from ``doc``
+        again when the caller has them."""
+        if tokens is None:
+            tokens = Tokens.of(doc)
+        if text is None:
+            text = doc.text
         spans: list[Span] = []
         for match_id, s, e in self.matcher(doc):
             label = self.nlp.vocab.strings[match_id]
             spans.append(Span(doc, s, e, label=label))
-        spans.extend(self._shape_orgs(doc))
+        spans.extend(self._shape_orgs(doc, tokens.text))
         spans = filter_spans(spans)
         mentions: list[Mention] = []
         for span in spans:
             m = self._to_mention(doc, span)
             if m is not None:
                 mentions.append(m)
-        mentions.extend(self._acronym_aliases(doc, mentions))
-        mentions.extend(self._places(doc, mentions))
+        mentions.extend(self._acronym_aliases(text, mentions))
+        mentions.extend(self._places(text, mentions))
         mentions.sort(key=lambda m: m.start)
         return mentions
 
@@ -141,29 +149,29 @@ class MentionFinder:
         lo = max(0, i - 6)
         return any(lo + e == i for _, _, e in self.matcher(doc[lo:i]))
 
-    def _shape_orgs(self, doc: Doc) -> list[Span]:
+    def _shape_orgs(self, doc: Doc, texts: list[str]) -> list[Span]:
         """Capitalised phrases headed by an organisation noun: "Ministry of Foreign Affairs"."""
         spans = []
-        n = len(doc)
+        n = len(texts)
+        cap = [_is_cap_word(t) for t in texts]
         i = 0
-        while i < n:
-            if not _is_cap_word(doc[i].text):
-                i += 1
+        for first in [k for k, c in enumerate(cap) if c]:  # a phrase starts at a capitalised word
+            if first < i:
                 continue
-            j = i
-            while j < n and (_is_cap_word(doc[j].text) or (
-                    doc[j].text.lower() in _CONNECTORS and j + 1 < n and _is_cap_word(doc[j + 1].text)
+            i = j = first
+            while j < n and (cap[j] or (
+                    texts[j].lower() in _CONNECTORS and j + 1 < n and cap[j + 1]
                     and j > i)):
                 j += 1
             # trim trailing connectors
-            while j > i and doc[j - 1].text.lower() in _CONNECTORS:
+            while j > i and texts[j - 1].lower() in _CONNECTORS:
                 j -= 1
-            words = [t.text for t in doc[i:j]]
-            heads = [k for k, w in enumerate(words) if w.lower() in self.head_nouns or w.lower().rstrip("s") in self.head_nouns]
-            if heads and j - i >= 2 and not any(w.lower() in AGREEMENT_NOUNS for w in words):
+            words = texts[i:j]
+            if j - i >= 2 and any(w.lower() in self.head_nouns or w.lower().rstrip("s") in self.head_nouns for w in words) \
+                    and not any(w.lower() in AGREEMENT_NOUNS for w in words):
                 s = i
                 # a leading "The" at a sentence start is not part of the name
-                while s < j and doc[s].text.lower() in STOP_WORDS:
+                while s < j and texts[s].lower() in STOP_WORDS:
                     s += 1
                 if j - s >= 2:
                     spans.append(Span(doc, s, j, label="SHAPEORG|"))
@@ -192,9 +200,8 @@ class MentionFinder:
                        (self.countries[country].name + " " + name) if country else name,
                        org_type=_org_type_for_head(head), country=country)
 
-    def _acronym_aliases(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    def _acronym_aliases(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """'the Pacific Fisheries Agency (PFA)': later bare 'PFA' mentions the same org."""
-        text = doc.text
         extra: list[Mention] = []
         for m in mentions:
             if m.kind != ORGANISATION:
@@ -213,9 +220,8 @@ class MentionFinder:
                                      country=m.country))
         return extra
 
-    def _places(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    def _places(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """Cities after 'in'/'at' and in a dateline ("BRUSSELS (AFP) -")."""
-        text = doc.text
         out: list[Mention] = []
         taken = [(m.start, m.end) for m in mentions]
         rx = re.compile(r"(?:\b(?:in|at|near|outside)\s+(?:the\s+(?:[A-Za-z]+\s+)?(?:capital|city|town|port)(?:\s+of)?,?\s+)?)"

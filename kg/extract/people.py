@@ -14,6 +14,8 @@ Surname-only mentions later in the article resolve to the person introduced earl
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -22,6 +24,7 @@ from kg.extract.context import ArticleContext, PersonMention
 from kg.extract.facts import Post
 from kg.extract.lexicon import MONTHS, SPEECH_VERBS, STOP_WORDS, WEEKDAYS
 from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
+from kg.extract.tokens import Tokens
 
 _CONNECT = frozenset({"the", "of", "for", "and", "on", "in", "&"})
 _PARTICLES = frozenset("de da van von der den al el bin ibn bint ben la le du dos di del ter".split())
@@ -49,8 +52,11 @@ class PeopleFinder:
     def find(self, ctx: ArticleContext) -> list[Post]:
         """Register persons in ``ctx.registry``, fill ``ctx.person_mentions``, return posts."""
         doc = ctx.doc
+        toks = ctx.tokens
+        texts, lowers = toks.text, toks.lower
+        n_toks = len(texts)
         ent_at = _entity_index(doc, ctx.mentions)
-        roles = self._role_spans(doc, ent_at)
+        roles = self._role_spans(doc, toks, ent_at)
         posts: list[Post] = []
         seen_posts: set[tuple[str, str, str | None]] = set()
         covered: set[int] = set()  # token indices already used by a person name
@@ -75,66 +81,66 @@ class PeopleFinder:
 
         for role in roles:
             # R N : "Attorney General Jane Doe"
-            n_end = self._name_run(doc, role.end, ent_at)
-            if n_end > role.end and (n_end - role.end >= 2 or self._single_name_ok(doc, role.end)):
+            n_end = self._name_run(toks, role.end, ent_at)
+            if n_end > role.end and (n_end - role.end >= 2 or self._single_name_ok(toks, role.end)):
                 add_person(doc[role.end:n_end], role,
-                           self._affiliation_before(doc, role, ent_at) or self._affiliation_after(doc, role.end, ent_at))
+                           self._affiliation_before(toks, role, ent_at) or self._affiliation_after(toks, role.end, ent_at))
                 continue
             # R, N, : "Kenya's foreign minister, Ruth Wanjiru,"
-            if role.end < len(doc) and doc[role.end].text == ",":
-                n_end = self._name_run(doc, role.end + 1, ent_at)
-                if n_end - (role.end + 1) >= 2 and (n_end >= len(doc) or doc[n_end].text in {",", ".", "said", "told", "and", ";", ")"}):
-                    add_person(doc[role.end + 1:n_end], role, self._affiliation_before(doc, role, ent_at))
+            if role.end < n_toks and texts[role.end] == ",":
+                n_end = self._name_run(toks, role.end + 1, ent_at)
+                if n_end - (role.end + 1) >= 2 and (n_end >= n_toks or texts[n_end] in {",", ".", "said", "told", "and", ";", ")"}):
+                    add_person(doc[role.end + 1:n_end], role, self._affiliation_before(toks, role, ent_at))
                     continue
             # R of|for [the] X [(ACR)], N, : "The secretary-general of ASEAN, Rosario Dimaculangan,"
-            comp = self._complement(doc, role.end, ent_at)
+            comp = self._complement(toks, role.end, ent_at)
             if comp is not None:
                 comp_end, comp_mention = comp
-                n_end = self._name_run(doc, comp_end + 1, ent_at)
-                if n_end - (comp_end + 1) >= 2 and (n_end >= len(doc) or doc[n_end].text in {",", ".", "said", "told", "and", ";", ")"}):
+                n_end = self._name_run(toks, comp_end + 1, ent_at)
+                if n_end - (comp_end + 1) >= 2 and (n_end >= n_toks or texts[n_end] in {",", ".", "said", "told", "and", ";", ")"}):
                     if comp_mention is None:  # "minister for the Middle East": part of the role
                         role = Span(doc, role.start, comp_end, label="ROLE")
                     add_person(doc[comp_end + 1:n_end], role,
-                               comp_mention or self._affiliation_before(doc, role, ent_at))
+                               comp_mention or self._affiliation_before(toks, role, ent_at))
                     continue
             # N, [the] [A['s]] R : "Ruth Wanjiru, Kenya's foreign minister"
-            left = self._left_of_role(doc, role, ent_at)
+            left = self._left_of_role(toks, role, ent_at)
             if left is not None:
                 comma = left
-                n_start = self._name_run_backwards(doc, comma, ent_at)
+                n_start = self._name_run_backwards(toks, comma, ent_at)
                 if comma - n_start >= 2:
-                    aff = self._affiliation_before(doc, role, ent_at) or self._affiliation_after(doc, role.end, ent_at)
+                    aff = self._affiliation_before(toks, role, ent_at) or self._affiliation_after(toks, role.end, ent_at)
                     add_person(doc[n_start:comma], role, aff)
 
         # honorifics: "Mr Wanjiru", "Ms Ana Souza"
-        for i, tok in enumerate(doc):
-            h = tok.text.rstrip(".").lower()
-            if h in self.honorifics and tok.text[0].isupper():
-                start = i + 1 + (1 if i + 1 < len(doc) and doc[i + 1].text == "." else 0)
-                end = self._name_run(doc, start, ent_at, allow_title_words=True)
+        honorifics = self.honorifics
+        for i, text in enumerate(texts):
+            if text[:1].isupper() and text.rstrip(".").lower() in honorifics:
+                start = i + 1 + (1 if i + 1 < n_toks and texts[i + 1] == "." else 0)
+                end = self._name_run(toks, start, ent_at, allow_title_words=True)
                 if end > start and not covered.intersection(range(start, end)):
-                    add_person(doc[start:end], None, None, gazetteer.honorific_gender(tok.text))
+                    add_person(doc[start:end], None, None, gazetteer.honorific_gender(text))
 
         # speakers: "Ana Souza said", "said Ana Souza", "according to Ana Souza"
-        for i, tok in enumerate(doc):
-            if tok.lower_ not in SPEECH_VERBS and tok.lower_ != "according":
+        for i, low in enumerate(lowers):
+            if low not in SPEECH_VERBS and low != "according":
                 continue
-            after = i + 2 if tok.lower_ == "according" and i + 1 < len(doc) and doc[i + 1].lower_ == "to" else i + 1
-            end = self._name_run(doc, after, ent_at)
+            after = i + 2 if low == "according" and i + 1 < n_toks and lowers[i + 1] == "to" else i + 1
+            end = self._name_run(toks, after, ent_at)
             if end - after >= 2 and not covered.intersection(range(after, end)):
                 add_person(doc[after:end], None, None)
-            if tok.lower_ != "according":
-                start = self._name_run_backwards(doc, i, ent_at)
+            if low != "according":
+                start = self._name_run_backwards(toks, i, ent_at)
                 if i - start >= 2 and not covered.intersection(range(start, i)):
                     add_person(doc[start:i], None, None)
 
         # surname-only and short mentions of known persons
-        for i, tok in enumerate(doc):
-            if i in covered or not _is_name_word(tok.text) or tok.text in _NOT_NAMES or i in ent_at:
+        for i, text in enumerate(texts):
+            if i in covered or not _is_name_word(text) or text in _NOT_NAMES or i in ent_at:
                 continue
-            key = ctx.registry.find_person(tok.text) if len(tok.text) > 1 else None
+            key = ctx.registry.find_person(text) if len(text) > 1 else None
             if key is not None:
-                end = self._name_run(doc, i, ent_at)
+                end = self._name_run(toks, i, ent_at)
                 span = doc[i:max(end, i + 1)]
                 full = ctx.registry.find_person(span.text)
                 if full == key:
@@ -145,30 +151,32 @@ class PeopleFinder:
         return posts
 
     # -- role phrases -----------------------------------------------------------------------
-    def _role_spans(self, doc: Doc, ent_at: dict[int, Mention]) -> list[Span]:
+    def _role_spans(self, doc: Doc, toks: Tokens, ent_at: dict[int, Mention]) -> list[Span]:
         spans = []
+        texts, lowers = toks.text, toks.lower
+        n = len(texts)
         for _, s, e in self.matcher(doc):
             # extend left over modifiers/portfolio words: "home affairs commissioner"
-            while s > 0 and (doc[s - 1].lower_ in self.modifiers or doc[s - 1].lower_ in self.portfolio) \
-                    and doc[s - 1].lower_ not in STOP_WORDS and (s - 1) not in ent_at:
+            while s > 0 and (lowers[s - 1] in self.modifiers or lowers[s - 1] in self.portfolio) \
+                    and lowers[s - 1] not in STOP_WORDS and (s - 1) not in ent_at:
                 s -= 1
             # "Egyptian Electricity Minister": a capitalised portfolio between an affiliation and the title
             k = s
-            while k > 0 and s - k < 3 and doc[k - 1].is_alpha and doc[k - 1].text[:1].isupper() \
-                    and (k - 1) not in ent_at and doc[k - 1].lower_ not in STOP_WORDS:
+            while k > 0 and s - k < 3 and doc[k - 1].is_alpha and texts[k - 1][:1].isupper() \
+                    and (k - 1) not in ent_at and lowers[k - 1] not in STOP_WORDS:
                 k -= 1
             if k < s and (k - 1) in ent_at and ent_at[k - 1].kind in (COUNTRY, DEMONYM, ORGANISATION):
                 s = k
             # extend right: "Commissioner for Home Affairs", "minister of water and irrigation"
             j = e
-            if j + 1 < len(doc) and doc[j].lower_ in {"for", "of"} and (
-                    doc[j + 1].lower_ in self.portfolio or doc[j + 1].is_lower and doc[j + 1].is_alpha
-                    and doc[j + 1].lower_ not in STOP_WORDS):
+            if j + 1 < n and lowers[j] in {"for", "of"} and (
+                    lowers[j + 1] in self.portfolio or doc[j + 1].is_lower and doc[j + 1].is_alpha
+                    and lowers[j + 1] not in STOP_WORDS):
                 j += 1
-                while j < len(doc) and j - e <= 5 and (doc[j].lower_ in self.portfolio or doc[j].lower_ == "and"
-                                                        or doc[j].is_lower and doc[j].is_alpha and doc[j].lower_ not in STOP_WORDS):
+                while j < n and j - e <= 5 and (lowers[j] in self.portfolio or lowers[j] == "and"
+                                                 or doc[j].is_lower and doc[j].is_alpha and lowers[j] not in STOP_WORDS):
                     j += 1
-                while doc[j - 1].lower_ == "and":
+                while lowers[j - 1] == "and":
                     j -= 1
                 e = j
             spans.append(Span(doc, s, e, label="ROLE"))
@@ -181,87 +189,92 @@ class PeopleFinder:
             out.append(sp)
         return out
 
-    def _single_name_ok(self, doc: Doc, i: int) -> bool:
+    def _single_name_ok(self, toks: Tokens, i: int) -> bool:
         """'President Ruto said': one capitalised word after a role is a surname."""
-        tok = doc[i]
-        return _is_name_word(tok.text) and tok.text not in _NOT_NAMES and tok.lower_ not in self.role_words
+        text = toks.text[i]
+        return _is_name_word(text) and text not in _NOT_NAMES and toks.lower[i] not in self.role_words
 
-    def _name_run(self, doc: Doc, i: int, ent_at: dict[int, Mention], allow_title_words: bool = False) -> int:
+    def _name_run(self, toks: Tokens, i: int, ent_at: dict[int, Mention], allow_title_words: bool = False) -> int:
         """End (exclusive) of the run of name words starting at token ``i``."""
+        texts = toks.text
         j = i
-        n = len(doc)
+        n = len(texts)
         while j < n and j - i < 5:
-            t = doc[j].text
+            t = texts[j]
             if _is_name_word(t) and t not in _NOT_NAMES and j not in ent_at and (
-                    allow_title_words or doc[j].lower_ not in self.role_words or j > i):
+                    allow_title_words or toks.lower[j] not in self.role_words or j > i):
                 j += 1
-            elif t.lower() in _PARTICLES and j > i and j + 1 < n and _is_name_word(doc[j + 1].text):
+            elif t.lower() in _PARTICLES and j > i and j + 1 < n and _is_name_word(texts[j + 1]):
                 j += 1
             else:
                 break
-        while j > i and doc[j - 1].text.lower() in _PARTICLES:
+        while j > i and texts[j - 1].lower() in _PARTICLES:
             j -= 1
         return j
 
-    def _name_run_backwards(self, doc: Doc, end: int, ent_at: dict[int, Mention]) -> int:
+    def _name_run_backwards(self, toks: Tokens, end: int, ent_at: dict[int, Mention]) -> int:
         """Start of the run of name words ending just before token ``end``."""
+        texts = toks.text
         i = end
         while i > 0 and end - i < 4:
-            t = doc[i - 1].text
+            t = texts[i - 1]
             if _is_name_word(t) and t not in _NOT_NAMES and (i - 1) not in ent_at \
-                    and doc[i - 1].lower_ not in self.role_words:
+                    and toks.lower[i - 1] not in self.role_words:
                 i -= 1
-            elif t.lower() in _PARTICLES and i - 2 >= 0 and _is_name_word(doc[i - 2].text) and i < end:
+            elif t.lower() in _PARTICLES and i - 2 >= 0 and _is_name_word(texts[i - 2]) and i < end:
                 i -= 1
             else:
                 break
         return i
 
-    def _left_of_role(self, doc: Doc, role: Span, ent_at: dict[int, Mention]) -> int | None:
+    def _left_of_role(self, toks: Tokens, role: Span, ent_at: dict[int, Mention]) -> int | None:
         """For 'N, [the] [A['s]] R', the index of the comma after N, else None."""
         i = role.start - 1
-        if i >= 0 and doc[i].text in {"'s", "’s"}:
+        if i >= 0 and toks.text[i] in {"'s", "’s"}:
             i -= 1
         while i >= 0 and i in ent_at:
             i -= 1
-        if i >= 0 and doc[i].lower_ in {"the", "a", "an"}:
+        if i >= 0 and toks.lower[i] in {"the", "a", "an"}:
             i -= 1
-        if i >= 0 and doc[i].text == ",":
+        if i >= 0 and toks.text[i] == ",":
             return i
         return None
 
-    def _affiliation_before(self, doc: Doc, role: Span, ent_at: dict[int, Mention]) -> Mention | None:
+    def _affiliation_before(self, toks: Tokens, role: Span, ent_at: dict[int, Mention]) -> Mention | None:
         i = role.start - 1
-        if i >= 0 and doc[i].text in {"'s", "’s", "'"}:
+        if i >= 0 and toks.text[i] in {"'s", "’s", "'"}:
             i -= 1
         m = ent_at.get(i)
         if m is not None and m.kind in (COUNTRY, DEMONYM, ORGANISATION):
             return m
         return None
 
-    def _complement(self, doc: Doc, i: int, ent_at: dict[int, Mention]) -> tuple[int, Mention | None] | None:
+    def _complement(self, toks: Tokens, i: int, ent_at: dict[int, Mention]) -> tuple[int, Mention | None] | None:
         """'of|for|at [the] X [(ACR)]' after a role, ending at a comma: (comma index, entity of X)."""
-        if i >= len(doc) or doc[i].lower_ not in {"of", "for", "at"}:
+        texts, lowers = toks.text, toks.lower
+        n = len(texts)
+        if i >= n or lowers[i] not in {"of", "for", "at"}:
             return None
         j = i + 1
         mention = None
-        while j < len(doc) and j - i <= 10 and doc[j].text != ",":
-            t = doc[j]
+        while j < n and j - i <= 10 and texts[j] != ",":
+            t = texts[j]
             if j in ent_at and mention is None and ent_at[j].kind in (COUNTRY, ORGANISATION):
                 mention = ent_at[j]
-            if not (t.lower_ in _CONNECT or t.text[:1].isupper() or t.text in "()" or j in ent_at):
+            if not (lowers[j] in _CONNECT or t[:1].isupper() or t in "()" or j in ent_at):
                 return None
             j += 1
-        if j >= len(doc) or doc[j].text != ",":
+        if j >= n or texts[j] != ",":
             return None
         return j, mention
 
-    def _affiliation_after(self, doc: Doc, i: int, ent_at: dict[int, Mention]) -> Mention | None:
+    def _affiliation_after(self, toks: Tokens, i: int, ent_at: dict[int, Mention]) -> Mention | None:
         """'R of|for|at [the] A' (used when the role is not preceded by its affiliation)."""
+        lowers = toks.lower
         j = i
-        if j < len(doc) and doc[j].lower_ in {"of", "for", "at", "to"}:
+        if j < len(lowers) and lowers[j] in {"of", "for", "at", "to"}:
             j += 1
-            if j < len(doc) and doc[j].lower_ == "the":
+            if j < len(lowers) and lowers[j] == "the":
                 j += 1
             m = ent_at.get(j)
             if m is not None and m.kind in (COUNTRY, ORGANISATION):
@@ -282,7 +295,8 @@ def _entity_index(doc: Doc, mentions: list[Mention]) -> dict[int, Mention]:
     return out
 
 
-def _is_name_word(text: str) -> bool:
+@lru_cache(maxsize=1 << 16)
+def _is_name_word(text: str) -> bool:  # pure, and asked of the same few words again and again
     if not text:
         return False
     head, dash, rest = text.partition("-")

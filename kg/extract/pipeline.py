@@ -18,6 +18,7 @@ from kg.extract.mentions import COUNTRY, ORGANISATION, MentionFinder, make_nlp
 from kg.extract.people import PeopleFinder
 from kg.extract.quotes import find_quotes, quote_spans
 from kg.extract.sentences import split_sentences
+from kg.extract.tokens import Tokens
 from kg.reading.article import Article
 
 
@@ -33,8 +34,10 @@ class Extractor:
         """All facts of one article, each with the sentence it came from."""
         text = article.text
         doc = self.nlp.make_doc(text)
+        tokens = Tokens.of(doc)
         sentences = split_sentences(text)
-        ctx = ArticleContext(article, doc, sentences, self.mention_finder.find(doc))
+        # spaCy's tokenizer is lossless (doc.text == text), so the article text stands for doc.text
+        ctx = ArticleContext(article, doc, sentences, self.mention_finder.find(doc, tokens, text), tokens=tokens)
         facts = ArticleFacts(article=article)
         if not sentences:
             return facts
@@ -42,8 +45,9 @@ class Extractor:
             if m.kind in (COUNTRY, ORGANISATION):
                 ctx.registry.from_mention(m, ctx.evidence(m.start, m.end))
         facts.posts = self.people.find(ctx)
-        facts.quotes = find_quotes(ctx)
-        qspans = [(q.start, q.end) for q in quote_spans(text)]
+        spans = quote_spans(text)
+        facts.quotes = find_quotes(ctx, spans)
+        qspans = [(q.start, q.end) for q in spans]
         mentions = find_agreement_mentions(ctx, qspans)
         by_mention = resolve_agreements(ctx, mentions)
         agreements = list(dict.fromkeys(a for a in by_mention.values()))

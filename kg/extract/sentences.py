@@ -19,6 +19,7 @@ _ABBREVIATIONS = frozenset(
 )
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
 _CONTINUES = re.compile(r"(?:[,;:\u2013\u2014-]|\band|\bor)\s*$")
+_ABBREVIATION = re.compile(r"([A-Za-z.]+)\.$")
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,20 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 def _is_abbreviation(text: str, dot: int) -> bool:
     """True when the '.' at ``dot`` closes an abbreviation or an initial, not a sentence."""
-    m = re.search(r"([A-Za-z.]+)\.$", text[max(0, dot - 64): dot + 1])  # a window: linear overall
+    m = _ABBREVIATION.search(text[max(0, dot - 64): dot + 1])  # a window: linear overall
     if not m:
         return False
     word = m.group(1).lower().rstrip(".")
     if word in _ABBREVIATIONS:
         return True
     return len(word) == 1 and word.isalpha()  # an initial: "John F. Kennedy"
+
+
+def _ends_mid_sentence(text: str, start: int, end: int) -> bool:
+    """``_CONTINUES.search(text[start:end])``, read at the end only: ``text[end - 1]`` is not
+    white space (see ``paragraphs``), so a match is in the last three characters. With ``pos``
+    the search still sees the character before it for ``\\b``, as the slice would."""
+    return _CONTINUES.search(text, max(start, end - 8), end) is not None
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -65,7 +73,7 @@ def split_sentences(text: str) -> list[Sentence]:
     while i < len(paras):
         start, end = paras[i]
         first = i
-        while i + 1 < len(paras) and _CONTINUES.search(text[start:end]):
+        while i + 1 < len(paras) and _ends_mid_sentence(text, start, end):
             i += 1
             end = paras[i][1]
         blocks.append((start, end, first))
