@@ -145,3 +145,11 @@ def test_any_article_gives_valid_facts_and_rdf(article: Article) -> None:
 
     report = validate_graph(graph)
     assert report.conforms, report.results[:5]
+
+
+def test_letters_that_case_fold_to_ascii_do_not_break_event_words() -> None:
+    """Case-insensitive matching takes "ſummit" (long s) and "K" (Kelvin sign) for ASCII words;
+    the lookup of what they matched must not fail (it once raised KeyError: 'ſummit')."""
+    text = "Leaders of France and Germany held a ſummit in Paris. A \u212aick-off meeting followed."
+    facts = default_extractor().extract(Article("folded.txt", text, title="Leaders meet", date=dt.date(2020, 1, 6)))
+    assert {event.type for event in facts.events} >= {"summit"}

@@ -70,8 +70,11 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
         if not _may_name_event(s.text):
             continue
         for m in _EVENT_RX.finditer(s.text):
-            noun = m.group(0).lower()
-            etype = EVENT_NOUNS.get(noun) or EVENT_NOUNS[re.sub(r"^joint\s+", "", noun)]
+            # casefold, as re.I matches: "ſummit" is "summit"; a match no key spells is skipped
+            noun = " ".join(m.group(0).casefold().split())
+            etype = EVENT_NOUNS.get(noun) or EVENT_NOUNS.get(re.sub(r"^joint\s+", "", noun))
+            if etype is None:
+                continue
             dates = find_dates(s.text, ctx.article.date)
             ev = ctx.sentence_evidence(s)
             key = f"event:{etype}"
