@@ -35,6 +35,8 @@ _NOT_COUNTRY_AFTER = frozenset(
     Gulf Highlands Plains Desert Province County District""".split()
 )
 _CONNECTORS = frozenset({"of", "for", "on", "and", "the", "against", "in", "to", "de", "&"})
+_PLACE_CONNECTORS = frozenset({"in", "at"})
+_DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class MentionFinder:
             # trim trailing connectors
             while j > i and texts[j - 1].lower() in _CONNECTORS:
                 j -= 1
+            j = self._name_end(texts, i, j)
             words = texts[i:j]
             if j - i >= 2 and any(w.lower() in self.head_nouns or w.lower().rstrip("s") in self.head_nouns for w in words) \
                     and not any(w.lower() in AGREEMENT_NOUNS for w in words):
@@ -177,6 +180,21 @@ class MentionFinder:
                     spans.append(Span(doc, s, j, label="SHAPEORG|"))
             i = max(j, i + 1)
         return spans
+
+    def _name_end(self, texts: list[str], i: int, j: int) -> int:
+        """Where an organisation name in ``texts[i:j]`` really ends: before a connector that
+        starts a date ("... Agency on Friday", "... in March"), and, after its last head noun,
+        before "in" or "at" and a place ("European Union in Nairobi"); "of/for/on ..." after
+        the head noun stays ("Ministry of Health", "Council on Foreign Relations")."""
+        for k in range(i + 1, j - 1):
+            if texts[k].lower() in _CONNECTORS and texts[k + 1].lower() in _DATE_WORDS:
+                j = k
+                break
+        heads = [k for k in range(i, j) if texts[k].lower() in self.head_nouns
+                 or texts[k].lower().rstrip("s") in self.head_nouns]
+        if heads and heads[-1] + 1 < j and texts[heads[-1] + 1].lower() in _PLACE_CONNECTORS:
+            j = heads[-1] + 1
+        return j
 
     def _shape_org_mention(self, doc: Doc, span: Span) -> Mention | None:
         words = span.text.split()
