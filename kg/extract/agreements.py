@@ -20,8 +20,8 @@ from kg.extract import gazetteer
 from kg.extract.context import ArticleContext
 from kg.extract.dates import find_dates
 from kg.extract.lexicon import (
-    AGREEMENT_NOUNS, BASE_VERBS, COMMITMENT_CUES, DETERMINERS, EXCEPT_WORDS, INVITEE_PATTERNS,
-    JOIN_VERBS, LAUNCH_VERBS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS,
+    AGREEMENT_NOUNS, BASE_VERBS, COMMITMENT_CUES, DETERMINERS, EXCEPT_WORDS, JOIN_VERBS, LAUNCH_VERBS,
+    MONTHS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS, WEEKDAYS,
 )
 from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, PLACE, Mention
 from kg.extract.sentences import Sentence
@@ -29,6 +29,7 @@ from kg.extract.sentences import Sentence
 _GENERIC_NAME_WORDS = frozenset({"memorandum", "of", "understanding", "the", "new", "agreement",
                                  "joint", "a", "an"})
 _CONNECT = frozenset({"of", "on", "for", "against", "and", "to", "the", "in", "between"})
+_DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 _STRONG_CUES = re.compile(
     r"\b(?:members?|signator(?:y|ies)|joined|joins?|signed|signs?|launched|formed|founded|founding|"
     r"ratified|along with|parties|acceded|observers?|partners?|invited|did not sign|except)\b", re.I)
@@ -58,6 +59,16 @@ class _Agreement:
     mentions: list[AgreementMention] = field(default_factory=list)
 
 
+def _continues_name(doc, head: int, connector: int) -> bool:
+    """Whether the connector at ``connector`` (followed by a capitalised word) goes on with an
+    agreement's name: not into a date ("... Accord of March", "... Pact on Friday"), nor into
+    a place right after the head noun ("Water Pact in Arusha"); "Treaty on Conventional Armed
+    Forces in Europe" goes on."""
+    if doc[connector + 1].lower_ in _DATE_WORDS:
+        return False
+    return not (connector == head + 1 and doc[connector].lower_ in ("in", "at"))
+
+
 def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) -> list[AgreementMention]:
     """Every phrase that names or refers to an agreement, in text order."""
     doc = ctx.doc
@@ -85,7 +96,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
                 s -= 1
             e = i + 1
             while e < len(doc) and (_cap(doc[e].text) or (doc[e].lower_ in _CONNECT and e + 1 < len(doc)
-                                                        and _cap(doc[e + 1].text) and doc[e].lower_ != "between")):
+                                                        and _cap(doc[e + 1].text) and doc[e].lower_ != "between"
+                                                        and _continues_name(doc, i, e))):
                 e += 1
             while e > i + 1 and doc[e - 1].lower_ in _CONNECT:
                 e -= 1
