@@ -11,10 +11,11 @@
   the same run behave as if built one after the other.
 * **Extraction** runs on an engine (``kg.engine``): this process, worker processes, or a Dask
   cluster. Only this process writes the store (it has one writer), in input order.
-* **Writing**: a new article's graph is added in a batch with other new graphs, whole graphs
-  only, one transaction per batch (``Store.add_graphs``: the engine parses the graphs'
-  N-Triples text itself); an article already in the store is replaced with
-  ``Store.replace_graph_ntriples`` (one transaction). Either way the ``kgo:contentHash`` triple is
+* **Writing** (``kg.writing.GraphWriter``): a new article's graph is added in a batch with
+  other new graphs, whole graphs only, one transaction per batch (``Store.add_graphs``: the
+  engine parses the graphs' N-Triples text itself); an article already in the store is
+  replaced with ``Store.replace_graph_ntriples`` (one transaction). The writes run in order
+  on a writer thread while extraction goes on. Either way the ``kgo:contentHash`` triple is
   written last, so a store that has an article's hash has all of its graph, and a failure
   leaves the store as it was for every article not yet committed.
 * Bad inputs are collected as errors; the other articles still build. The report keeps
@@ -42,11 +43,11 @@ from kg.errors import InputError
 from kg.namespaces import KGO
 from kg.reading.article import Article
 from kg.reading.sources import ARTICLE_SUFFIXES, STDIN, iter_articles
+from kg.writing import FLUSH_EVERY, GraphWriter
 
 __all__ = [
     "ArticleSummary",
     "BuildReport",
-    "GraphWriter",
     "build",
     "count_articles",
     "expand_sources",
@@ -57,11 +58,6 @@ DETAILS_KEPT = 10
 """How many built articles' summaries a ``BuildReport`` keeps (the CLI prints them)."""
 ERRORS_KEPT = 100
 """How many error messages a ``BuildReport`` keeps (all are passed to ``on_error``)."""
-BATCH_QUADS = 10_000
-"""New graphs are written in batches of at most this many quads (whole graphs only)."""
-FLUSH_EVERY = 100_000
-"""The store is flushed after about this many triples: the engine's write buffers (RocksDB
-memtables) then stay small, so memory is bounded by this, not by the size of the corpus."""
 _GLOB_MAGIC = frozenset("*?[")
 
 
@@ -191,73 +187,6 @@ def count_articles(sources: Iterable[str | os.PathLike[str]]) -> int | None:
 # --- writing ---------------------------------------------------------------------------------
 
 
-class GraphWriter:
-    """Writes article graphs into a store: new graphs in batches, existing ones replaced.
-
-    Graphs come as ``ArticleResult``s. On the embedded store a batch holds whole new graphs
-    only, at most ``batch_quads`` quads, and is written with one ``Store.add_graphs`` call:
-    the engine parses their N-Triples text itself, in one transaction. A graph already in
-    the store is replaced with ``Store.replace_graph_ntriples`` (one transaction). Every
-    graph of a store other than the embedded one (a remote SPARQL store, say) goes through
-    ``replace_graph``, one request per graph.
-    """
-
-    def __init__(self, store, *, batch_quads: int = BATCH_QUADS, flush_every: int | None = FLUSH_EVERY,
-                 on_committed: Callable[[URIRef], None] | None = None) -> None:
-        self.store = store
-        self.on_committed = on_committed
-        self.batch_quads = batch_quads
-        self.flush_every = flush_every
-        self._unflushed = 0
-        self._pending: list[tuple[URIRef, str]] = []
-        self._pending_quads = 0
-        self._graphs: set[URIRef] = set()
-        # Only the embedded store writes a batch in one transaction; a remote store may split
-        # it into several requests, so every graph goes there through replace_graph.
-        from kg.store import Store
-
-        self._bulk = type(store) is Store
-
-    def write(self, result: ArticleResult) -> None:
-        """Write (or queue) the graph of one extracted article."""
-        graph = URIRef(result.graph)
-        if graph in self._graphs:
-            self.flush()  # an earlier version of this graph waits in the batch
-        if not self._bulk:
-            self.store.replace_graph(graph, result.graph_triples())
-            self._written(len(result.graph_triples()), [graph])
-            return
-        ntriples = result.as_ntriples()
-        quads = ntriples.count("\n")
-        if self.store.has_graph(graph):
-            self.store.replace_graph_ntriples(graph, ntriples)
-            self._written(quads, [graph])
-            return
-        if self._pending and self._pending_quads + quads > self.batch_quads:
-            self.flush()
-        self._pending.append((graph, ntriples))
-        self._pending_quads += quads
-        self._graphs.add(graph)
-
-    def flush(self) -> None:
-        """Write the batch of new graphs waiting to be written."""
-        if self._pending:
-            pending, self._pending = self._pending, []
-            count, self._pending_quads = self._pending_quads, 0
-            self._graphs.clear()
-            self.store.add_graphs(pending)
-            self._written(count, [graph for graph, _text in pending])
-
-    def _written(self, count: int, graphs: list[URIRef]) -> None:
-        if self.on_committed is not None:
-            for graph in graphs:
-                self.on_committed(graph)
-        self._unflushed += count
-        if self.flush_every is not None and self._unflushed >= self.flush_every:
-            self._unflushed = 0
-            self.store.flush()
-
-
 # --- the build -------------------------------------------------------------------------------
 
 
@@ -371,7 +300,7 @@ def build(
             else:
                 _write(item, writer, shard_writer, in_flight, report, on_article, on_error)
         if writer is not None:
-            writer.flush()
+            writer.close()
             if identity and report.built:
                 from kg.identity import resolve
 
@@ -381,7 +310,7 @@ def build(
     finally:
         try:
             if writer is not None:
-                writer.flush()  # whole graphs only: committing them is right even when interrupted
+                writer.close()  # whole graphs only: committing them is right even when interrupted
             if shard_writer is not None:
                 shard_writer.close()
         except Exception:

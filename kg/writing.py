@@ -1,0 +1,193 @@
+"""Writing article graphs into a store, for ``kg build``: batched, ordered, in a background thread.
+
+``GraphWriter`` takes the graphs of extracted articles (``ArticleResult``) in input order:
+
+* On the embedded store, new graphs are gathered into batches of whole graphs (at most
+  ``batch_quads`` quads) and written with one ``Store.add_graphs`` call each: the engine
+  parses their N-Triples text itself, in one transaction. A graph the store already holds is
+  replaced with ``Store.replace_graph_ntriples`` (one transaction). These writes run, in
+  order, on one writer thread: the engine releases the GIL while it writes, so extraction
+  (in this process, or receiving results from workers) goes on meanwhile. At most
+  ``QUEUED_BATCHES`` batches wait for the thread, which bounds memory.
+* On any other store (a remote SPARQL store, say) every graph goes through
+  ``replace_graph``, one request per graph, in the calling thread.
+
+``on_committed`` is called, in the calling thread, for each graph once its transaction has
+committed. A write that fails stops the writer: the error is raised in the calling thread at
+its next call, and nothing after the failed write is written. Close the writer (``close``)
+to wait for every queued write.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from rdflib import URIRef
+
+from kg.engine.work import ArticleResult
+
+__all__ = ["BATCH_QUADS", "FLUSH_EVERY", "QUEUED_BATCHES", "GraphWriter"]
+
+BATCH_QUADS = 10_000
+"""New graphs are written in batches of at most this many quads (whole graphs only)."""
+FLUSH_EVERY = 100_000
+"""The store is flushed after about this many triples: the engine's write buffers (RocksDB
+memtables) then stay small, so memory is bounded by this, not by the size of the corpus."""
+QUEUED_BATCHES = 2
+"""How many writes may wait for the writer thread."""
+
+_STOP = object()
+
+
+class GraphWriter:
+    """Writes article graphs into a store: new graphs in batches, existing ones replaced."""
+
+    def __init__(self, store, *, batch_quads: int = BATCH_QUADS, flush_every: int | None = FLUSH_EVERY,
+                 on_committed: Callable[[URIRef], None] | None = None, background: bool = True) -> None:
+        from kg.store import Store
+
+        self.store = store
+        self.on_committed = on_committed
+        self.batch_quads = batch_quads
+        self.flush_every = flush_every
+        # Only the embedded store writes a batch in one transaction; a remote store may split
+        # it into several requests, so every graph goes there through replace_graph.
+        self._bulk = type(store) is Store
+        self._unflushed = 0
+        self._pending: list[tuple[URIRef, str]] = []
+        self._pending_quads = 0
+        self._pending_graphs: set[URIRef] = set()
+        self._queued: Counter[URIRef] = Counter()  # graphs handed to the thread, not yet committed
+        self._committed: queue.SimpleQueue[list[URIRef]] = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._tasks: queue.Queue[Any] | None = None
+        self._thread: threading.Thread | None = None
+        if background and self._bulk:
+            self._tasks = queue.Queue(maxsize=QUEUED_BATCHES)
+            self._thread = threading.Thread(target=self._work, name="kg-graph-writer", daemon=True)
+            self._thread.start()
+
+    # -- the calling thread
+
+    def write(self, result: ArticleResult) -> None:
+        """Write (or queue) the graph of one extracted article."""
+        self._collect()
+        graph = URIRef(result.graph)
+        if graph in self._pending_graphs:
+            self.flush()  # an earlier version of this graph waits in the batch
+        if self._queued[graph]:
+            self.wait()  # ... or is being written: whether the store has it must be known
+        if not self._bulk:
+            triples = result.graph_triples()
+            self.store.replace_graph(graph, triples)
+            self._done([graph], len(triples))
+            return
+        ntriples = result.as_ntriples()
+        quads = ntriples.count("\n")
+        if self.store.has_graph(graph):
+            self._submit(("replace", graph, ntriples), [graph], quads)
+            return
+        if self._pending and self._pending_quads + quads > self.batch_quads:
+            self.flush()
+        self._pending.append((graph, ntriples))
+        self._pending_quads += quads
+        self._pending_graphs.add(graph)
+
+    def flush(self) -> None:
+        """Hand the batch of new graphs waiting to be written to the writer."""
+        self._collect()
+        if self._pending:
+            pending, self._pending = self._pending, []
+            count, self._pending_quads = self._pending_quads, 0
+            self._pending_graphs.clear()
+            self._submit(("add", pending), [graph for graph, _text in pending], count)
+
+    def wait(self) -> None:
+        """Wait until every write handed to the writer has committed (or one failed: raised)."""
+        if self._tasks is not None and self._error is None:
+            self._tasks.join()
+        self._collect()
+
+    def close(self) -> None:
+        """Write what is pending, wait for it, and stop the writer thread."""
+        try:
+            self.flush()
+            self.wait()
+        finally:
+            if self._thread is not None and self._tasks is not None:
+                self._tasks.put(_STOP)  # a failed writer still drains its queue
+                self._thread.join()
+                self._thread = None
+                self._tasks = None  # anything written later is written in the calling thread
+
+    def _submit(self, task: tuple[Any, ...], graphs: list[URIRef], quads: int) -> None:
+        if self._tasks is None:
+            self._run(task)
+            self._done(graphs, quads)
+            return
+        self._queued.update(graphs)
+        while True:  # a failed writer takes no more tasks: do not block on a full queue
+            self._collect()
+            try:
+                self._tasks.put((task, graphs, quads), timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _collect(self) -> None:
+        """Report graphs committed by the thread; raise the thread's error, if any."""
+        while True:
+            try:
+                graphs = self._committed.get_nowait()
+            except queue.Empty:
+                break
+            self._queued.subtract(graphs)
+            if self.on_committed is not None:
+                for graph in graphs:
+                    self.on_committed(graph)
+        if self._error is not None:
+            raise self._error
+
+    def _done(self, graphs: list[URIRef], quads: int) -> None:
+        if self.on_committed is not None:
+            for graph in graphs:
+                self.on_committed(graph)
+        self._count(quads)
+
+    # -- the writer thread (or the calling thread, without one)
+
+    def _run(self, task: tuple[Any, ...]) -> None:
+        if task[0] == "add":
+            self.store.add_graphs(task[1])
+        else:
+            self.store.replace_graph_ntriples(task[1], task[2])
+
+    def _count(self, quads: int) -> None:
+        self._unflushed += quads
+        if self.flush_every is not None and self._unflushed >= self.flush_every:
+            self._unflushed = 0
+            self.store.flush()
+
+    def _work(self) -> None:
+        assert self._tasks is not None
+        while True:
+            item = self._tasks.get()
+            try:
+                if item is _STOP:
+                    return
+                if self._error is not None:
+                    continue  # failed: what follows is not written
+                task, graphs, quads = item
+                try:
+                    self._run(task)
+                    self._count(quads)
+                except BaseException as error:  # raised in the calling thread
+                    self._error = error
+                    continue
+                self._committed.put(graphs)
+            finally:
+                self._tasks.task_done()
