@@ -383,6 +383,17 @@ def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
             cm = re.search(rx, s.text, re.I)
             if cm is not None:
                 starts.append(cm.end())
+        starts.extend(_party_will(ctx, s))
+        for cm in _LIST_INTRO.finditer(s.text):  # "The plan also includes a centre, a database and ..."
+            nouns.append(cm.end())
+        clauses = [cm for cm in _SET_UP.finditer(s.text)]  # "a joint fund ... will be created"
+        for cm in clauses:
+            if any(qs <= s.start + cm.start() < qe for qs, qe in quotes):
+                continue
+            part = _trim(cm.group(0))
+            if len(part.split()) >= 3 and (agreement.fact.key, part) not in seen:
+                seen.add((agreement.fact.key, part))
+                out.append(F.Commitment(agreement.fact.key, part, ctx.sentence_evidence(s)))
         for at in sorted(set(nouns)):
             body = re.split(r"\s+\(|\"|“|;|,\s+(?:as|while|but|although|which|saying|officials?|diplomats?)\s", s.text[at:])[0]
             body = body.strip().rstrip(".;:,").strip()
@@ -399,6 +410,9 @@ def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
             body = _SUBJECT.sub("", body.strip(), count=1)
             body = body.strip().rstrip(".;:,").strip()
             for part in _split_coordinated(body):
+                part = _trim(part)
+                if _PASSIVE_BY.match(part):  # "be administered by the commission": who, not what
+                    continue
                 if len(part.split()) >= 3 and (agreement.fact.key, part) not in seen:
                     if any(part in c.text or c.text in part for c in out if c.agreement == agreement.fact.key):
                         continue
@@ -408,15 +422,79 @@ def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
 
 
 _VERB_ALT = "|".join(sorted(BASE_VERBS | {"ban", "bar", "outlaw", "prohibit", "open", "adopt", "halve"}, key=len, reverse=True))
-_AFTER_AGREEMENT = re.compile(rf"[\"”]?\s*(?:,\s*)?(?:that|which|to)\s+(?:will\s+|would\s+|also\s+)?(?=(?:{_VERB_ALT})s?\b)", re.I)
+_AFTER_AGREEMENT = re.compile(
+    # "a pact to X", "a treaty that bans X", "a memorandum of understanding on Sunday to link X", "a declaration in
+    # Jakarta on Thursday committing them to X" (a place or a day may come between)
+    r"[\"”]?(?:\s+(?:of|on)\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?)?"  # "memorandum of understanding"
+    r"(?:\s+(?:in|on|at)\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?){0,2}\s*(?:,\s*)?"
+    rf"(?:(?:that|which)\s+(?:will\s+|would\s+|also\s+)?(?=(?:{_VERB_ALT})s?\b)"
+    r"|(?:committing\s+(?:them|themselves|the\s+\w+)\s+)?to\s+"
+    r"(?=(?:[a-z]+ly\s+)?(?!(?:the|a|an|its|their|his|her|this|that|these|those|which|whom|be|date)\b)[a-z]+\b))",
+    re.I)
 _PROVIDES = re.compile(r"[\"”]?\s*(?:,[^,;.]{1,80},\s*)?(?:also\s+|will\s+)?(?:includes?|contains?|provides? for|sets? out|"
                        r"envisages?|establish(?:es)?|creates?|sets? up)\s+(?=(?:a|an|the|new|joint|common|shared)\b)", re.I)
 _SUBJECT = re.compile(r"^(?:[\w'’-]+\s+){0,6}?(?:will|would|shall|must|are to|is to|(?:also\s+)?(?:agreed|committed|pledged|promised|undertook|vowed)\s+to)\s+(?=\w)", re.I)
 
 
+_PARTY = (r"(?:each|every|all|both)\s+(?:of\s+the\s+)?(?:country|countries|side|sides|state|states|member|members|"
+          r"government|governments|party|parties|signatory|signatories|nation|nations)|"
+          r"(?:the\s+)?(?:member\s+states|member\s+countries|signatories|signatory\s+states|parties|partners)|"
+          r"the\s+(?:[\w-]+\s+){0,2}(?:countries|governments|nations|states|members|sides)")
+_PARTY_WILL = re.compile(rf"(?:^|(?<=[.;,]\s)|(?<=\band\s))(?:{_PARTY})\s+(?:will|shall|would|are to|is to)\s+(?:also\s+)?(?=[a-z])",
+                         re.I)
+_WILL = re.compile(r"\s*(?:,[^,;.\"“”]{2,80},\s*)?(?:will|shall|is to|are to)\s+(?:also\s+)?(?:(?:has|have)\s+)?(?=[a-z])")
+_PLEDGED = re.compile(r"\s*(?:,[^,;.\"“”]{2,80},\s*)?(?:(?:has|have)\s+)?(?:also\s+)?(?=pledged\s+(?!to\b))")
+_LIST_INTRO = re.compile(r"\b(?:the|this|its)\s+(?:plan|deal|agreement|accord|pact|declaration|convention|treaty|"
+                         r"framework|programme|program|initiative|package)\s+(?:also\s+)?"
+                         r"(?:includes?|provides? for|envisages?|foresees?)\s+(?=(?:a|an|the|new|joint|common|shared|annual|regional)\b)",
+                         re.I)
+_SET_UP = re.compile(r"\b(?:an?|the)\s+(?:[\w$.-]+\s+){0,8}?(?:is|are|will\s+be)\s+(?:to\s+be\s+)?(?:also\s+)?"
+                     r"(?:set\s+up|created|established|built|launched|opened|founded)\b[^,;.\"“”]*", re.I)
+_PASSIVE_BY = re.compile(r"^be\s+(?:\w+ed\s+by|run|administered|coordinated|managed|hosted|based|headed|led|chaired|"
+                         r"overseen|housed)\b", re.I)
+_PLEDGED_SUM = re.compile(r"\b(?=pledged\s+(?:a\s+further\s+|another\s+|up\s+to\s+|more\s+than\s+|about\s+|some\s+|nearly\s+|over\s+)?"
+                          r"(?:[$€£¥]|US\$|\d))", re.I)
+_AND_WILL = re.compile(r"\band\s+(?:will|would|shall)\s+(?:also\s+)?(?=[a-z])")
+_APPOSITION = re.compile(r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}?(?:that|which|who|whose)\b.*$", re.S)
+
+
+def _party_will(ctx: ArticleContext, s: Sentence) -> list[int]:
+    """Offsets in ``s.text`` where a party's promise begins: "Each country will X", "member states
+    will X", "Peru will X", "the IDB, a partner of the convention, will X", "the EU has pledged X"."""
+    found = [m.end() for m in _PARTY_WILL.finditer(s.text)]
+    found += [m.end() for m in _PLEDGED_SUM.finditer(s.text)]  # "... together pledged $300 million"
+    actors = ctx.mentions_in(s.start, s.end, (COUNTRY, ORGANISATION))
+    if actors and not re.sub(r"(?i)^\W*(?:the\s+)?", "", s.text[:actors[0].start - s.start]):
+        # "Australia and New Zealand ... joined as partners and will contribute $2.5 billion"
+        found += [m.end() for m in _AND_WILL.finditer(s.text)]
+    for m in ctx.mentions_in(s.start, s.end, (COUNTRY, ORGANISATION)):
+        after = m.end - s.start
+        head = s.text[:m.start - s.start].rstrip()
+        # the actor must open a clause: the sentence, or after "and", ",", ";" or "Under the X,"
+        if head and not re.search(r"(?:^|[,;]|\band|\bwhile)\s*(?:the)?$", head, re.I):
+            continue
+        will = _WILL.match(s.text, after)
+        if will:
+            found.append(will.end())
+            continue
+        pledged = _PLEDGED.match(s.text, after)
+        if pledged:
+            found.append(pledged.end())
+    return found
+
+
+def _trim(text: str) -> str:
+    """A commitment without a trailing apposition: "..., a target that critics call modest"."""
+    return _APPOSITION.sub("", text).strip().rstrip(".;:,").strip()
+
+
 def _split_coordinated(text: str) -> list[str]:
-    """'establish units and make it easier to X' → two commitments (split before a verb)."""
-    parts = re.split(rf"(?:,\s+(?:and\s+)?|\s+and\s+)(?:to\s+)?(?=(?:{_VERB_ALT})s?\b)", text)
+    """'establish units and make it easier to X' → two commitments (split before a verb, before
+    "and to X", and before "and Chile will X")."""
+    text = re.sub(r",?\s+and\s+(?:[A-Z][\w-]*\s+){1,4}(?:will|would|shall)\s+(?:also\s+)?(?=[a-z])", " and ", text)
+    # "... to a joint fund, and a regional observatory is to be set up ...": that clause is its own
+    text = re.split(r",?\s+and\s+(?=(?:an?|the)\s+(?:[\w$.-]+\s+){0,8}?(?:is|are|will\s+be)\s+(?:to\s+be\s+)?)", text)[0]
+    parts = re.split(rf"(?:,\s+(?:and\s+)?|\s+and\s+)(?:to\s+)?(?=(?:{_VERB_ALT})s?\b)|,?\s+and\s+to\s+(?=[a-z])", text)
     out = []
     for p in parts:
         p = re.sub(r"^(?:try to|seek to|work to|help to|aim to)\s+", "", p.strip())

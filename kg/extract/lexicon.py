@@ -98,7 +98,7 @@ COMMITMENT_CUES = (
     r"\b(?:designed|meant|intended|expected)\s+to\s+",
     r"\b(?:effort|bid|drive|campaign|plan|scheme|programme|program|mechanism)s?\s+to\s+",
     r"\b(?:commits?|obliges?|requires?|binds?)\s+(?:[\w'’-]+\s+){1,4}?to\s+",
-    r"^(?:the|this|that)\s+(?:[\w-]+\s+){0,3}?(?:alliance|pact|partnership|coalition|treaty|agreement|accord|deal|initiative|memorandum|declaration|framework|compact|charter|convention|protocol)\b[^.;]*?\b(?:will|would|is to|are to)\s+(?=[a-z])",
+    r"^(?:[^.;\"“”]{0,80}?\b(?:said|says|added|announced|stated)\s+(?:that\s+)?)?(?:the|this|that)\s+(?:[\w-]+\s+){0,3}?(?:alliance|pact|partnership|coalition|treaty|agreement|accord|deal|initiative|memorandum|declaration|framework|compact|charter|convention|protocol)\b[^.;]*?\b(?:will|would|is to|are to)\s+(?=[a-z])",
     r"\bunder the (?:[a-z-]+ ){0,3}(?:alliance|pact|partnership|coalition|treaty|agreement|accord|deal|initiative|memorandum|declaration|framework|compact|charter|convention|protocol)\b,?\s+(?=[a-z])",
     r"\bcalls? for\s+",
     r"\bcalled for\s+",
