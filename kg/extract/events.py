@@ -17,6 +17,8 @@ from kg.extract.mentions import COUNTRY, ORGANISATION, PLACE
 
 _GATHERINGS = frozenset({"press conference", "summit", "meeting", "visit", "conference"})
 _EVENT_RX = re.compile(r"\b(?:joint\s+)?(?:" + "|".join(sorted(EVENT_NOUNS, key=len, reverse=True)) + r")\b", re.I)
+_AFTER_OCCASION = re.compile(r"\bafterwards\b|\b(?:after|following)\s+(?:the\s+|its\s+)?(?:signing|ceremony|launch|"
+                             r"signing\s+ceremony)\b", re.I)
 _EVENT_HEADS = tuple(sorted({noun.split()[-1].lower() for noun in EVENT_NOUNS}))  # every match ends in one
 
 
@@ -109,6 +111,15 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
         label = " ".join(ctx.text[start:people[-1].end if people else end].split())
         events[key] = Event(key, "agreement", label, dates[0].date if dates else None,
                             place_in(s.start, s.end), parts, None, ctx.sentence_evidence(s))
+    # "a press conference after the ceremony", "a briefing afterwards": the occasion's date and place
+    occasion = next((e for e in events.values() if e.agreement is not None), None)
+    for e in events.values():
+        if e.agreement is None and (e.date is None or e.place is None):
+            s = ctx.sentences[ctx.sentence_index(e.evidence.start)]
+            if _AFTER_OCCASION.search(s.text):
+                date = occasion.date if occasion else next((a.date for a in agreements if a.date), None)
+                place = occasion.place if occasion else next((a.place for a in agreements if a.place), None)
+                e.date, e.place = e.date or date, e.place or place
     # undated events take the date of a dated event or agreement in the same paragraph
     for e in events.values():
         if e.date is None:
