@@ -30,6 +30,8 @@ _GENERIC_NAME_WORDS = frozenset({"memorandum", "of", "understanding", "the", "ne
                                  "joint", "a", "an"})
 _CONNECT = frozenset({"of", "on", "for", "against", "and", "to", "the", "in", "between"})
 _DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
+_TRAILING_PREPOSITIONS = frozenset({"along", "across", "around", "at", "between", "by", "from", "in", "into", "near",
+                                    "over", "through", "to", "under", "with", "within"})
 _STRONG_CUES = re.compile(
     r"\b(?:members?|signator(?:y|ies)|joined|joins?|signed|signs?|launched|formed|founded|founding|"
     r"ratified|along with|parties|acceded|observers?|partners?|invited|did not sign|except)\b", re.I)
@@ -77,6 +79,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
         kind = AGREEMENT_NOUNS.get(low)
         if kind is None:
             continue
+        if i + 1 < len(ctx.tokens) and ctx.tokens.lower[i + 1] in AGREEMENT_NOUNS and ctx.tokens.text[i][:1].islower():
+            continue  # "a framework agreement": the last noun is the head, this one a modifier
         tok = doc[i]
         sent = ctx.sentence_index(tok.idx)
         # 1. inside a short quotation: a "global alliance"
@@ -128,6 +132,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
             while k < len(doc) and k - e <= 4 and doc[k].is_alpha and doc[k].lower_ not in STOP_WORDS \
                     and doc[k].lower_ not in BASE_VERBS and doc[k].lower_ not in SPEECH_VERBS:
                 k += 1
+            while k > e + 2 and doc[k - 1].lower_ in _TRAILING_PREPOSITIONS:  # "on flood protection along"
+                k -= 1
             if k > e + 1:
                 modifiers_after = doc[e:k].text
                 e = k
