@@ -98,7 +98,7 @@ class PeopleFinder:
                 comp_end, comp_mention = comp
                 n_end = self._name_run(toks, comp_end + 1, ent_at)
                 if n_end - (comp_end + 1) >= 2 and (n_end >= n_toks or texts[n_end] in {",", ".", "said", "told", "and", ";", ")"}):
-                    if comp_mention is None:  # "minister for the Middle East": part of the role
+                    if comp_mention is None and lowers[role.end] != "in":  # "minister for the Middle East"
                         role = Span(doc, role.start, comp_end, label="ROLE")
                     add_person(doc[comp_end + 1:n_end], role,
                                comp_mention or self._affiliation_before(toks, role, ent_at))
@@ -253,7 +253,7 @@ class PeopleFinder:
         """'of|for|at [the] X [(ACR)]' after a role, ending at a comma: (comma index, entity of X)."""
         texts, lowers = toks.text, toks.lower
         n = len(texts)
-        if i >= n or lowers[i] not in {"of", "for", "at"}:
+        if i >= n or lowers[i] not in {"of", "for", "at", "in"}:
             return None
         j = i + 1
         mention = None
@@ -266,6 +266,8 @@ class PeopleFinder:
             j += 1
         if j >= n or texts[j] != ",":
             return None
+        if lowers[i] == "in":  # "ambassador in Sarajevo": where the post is, not whose
+            return j, None
         return j, mention
 
     def _affiliation_after(self, toks: Tokens, i: int, ent_at: dict[int, Mention]) -> Mention | None:
@@ -279,7 +281,13 @@ class PeopleFinder:
             m = ent_at.get(j)
             if m is not None and m.kind in (COUNTRY, ORGANISATION):
                 return m
+            # "a spokeswoman for the Montenegrin government": the demonym's country
+            if m is not None and m.kind == DEMONYM and j + 1 < len(lowers) and lowers[j + 1] in _GOVERNMENT_WORDS:
+                return m
         return None
+
+
+_GOVERNMENT_WORDS = frozenset({"government", "authorities", "administration", "cabinet", "presidency", "state"})
 
 
 def _entity_index(doc: Doc, mentions: list[Mention]) -> dict[int, Mention]:
