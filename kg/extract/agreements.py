@@ -278,6 +278,11 @@ def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
                       and not any(a <= m.start < b for a, b in agreement_spans)
                       and m.org_type != "news agency"
                       and not _NOT_PARTY_BEFORE.search(ctx.text[max(c_start, m.start - 40):m.start])]
+            # an actor inside a relative clause ("..., a practice that the FAO estimates ...", "..., which
+            # Bosnian Serb authorities want") or named as an administrator is not a party: up to its comma
+            inside = [(r.start(), (clause.find(",", r.end()) + 1 or len(clause) + 1) - 1)
+                      for r in _RELATIVE.finditer(clause)]
+            actors = [m for m in actors if not any(a <= m.start - c_start < b for a, b in inside)]
             chosen: list[tuple[Mention, str]] = []
             if status in F.MEMBER_STATUSES:
                 except_from = _except_position(clause)
@@ -305,6 +310,8 @@ def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
     return out
 
 
+_RELATIVE = re.compile(r",\s+(?:an?|the)\s+(?:[\w-]+\s+){0,3}?(?:that|which|who|whose)\b|,\s+(?:which|whose)\b"
+                       r"|\b(?:administered|run|managed|coordinated|hosted)\s+by\b|\bwithin the framework of\b", re.I)
 _STATUS_CUES = re.compile(r"\bobservers?\b|\binvit(?:ed|ation)\b|\bpartners?\b|\bexcept\b|\bexcluding\b|"
                           + "|".join(NEGATION_PATTERNS), re.I)
 _NOT_PARTY_BEFORE = re.compile(r"\b(?:help|support|assistance|auspices|aegis|backing|mediation|request|"
