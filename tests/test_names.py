@@ -22,11 +22,15 @@ def extract(sentence: str) -> ArticleFacts:
      ("The Sahel Water Authority at Niamey will fund it.", "Sahel Water Authority"),
      ("The Ministry of Health in March said so.", "Ministry of Health"),
      ("The Council on Foreign Relations agreed.", "Council on Foreign Relations"),
-     ("The Commission for Peace in Africa met.", "Commission for Peace in Africa")],
+     ("The Commission for Peace in Africa met.", "Commission for Peace in Africa"),
+     ("The Kuwait-based Regional Organization for the Protection of the Marine Environment met.",
+      "Regional Organization for the Protection of the Marine Environment"),
+     ("The Andean Water Council and the Pacific Ports Authority will fund it.", "Pacific Ports Authority")],
 )  # fmt: skip
 def test_an_organisation_name_stops_before_a_date_or_a_place(sentence: str, expected: str) -> None:
     """A name shaped like an organisation ("... Agency") does not run on into "on Friday",
-    "in March" or, after its head noun, "in Nairobi"."""
+    "in March" or, after its head noun, "in Nairobi"; it goes on through "for the", not
+    through "and the"; "Kuwait-based" is not part of it."""
     facts = extract(sentence)
     names = {actor.name for actor in facts.actors.values() if actor.kind == "organisation"}
     assert expected in names, names

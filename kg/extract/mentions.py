@@ -36,6 +36,7 @@ _NOT_COUNTRY_AFTER = frozenset(
 )
 _CONNECTORS = frozenset({"of", "for", "on", "and", "the", "against", "in", "to", "de", "&"})
 _PLACE_CONNECTORS = frozenset({"in", "at"})
+_MODIFIER = re.compile(r"-(?:based|led|backed|funded|owned|run)$", re.I)
 _DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
@@ -162,9 +163,9 @@ class MentionFinder:
                 continue
             i = j = first
             while j < n and (cap[j] or (
-                    texts[j].lower() in _CONNECTORS and j + 1 < n and cap[j + 1]
-                    and j > i)):
-                j += 1
+                    texts[j].lower() in _CONNECTORS and j > i and j + 1 < n and (cap[j + 1] or (
+                        texts[j].lower() != "and" and texts[j + 1].lower() == "the" and j + 2 < n and cap[j + 2])))):
+                j += 1  # "... for the Protection of the Marine Environment", never "X and the Y"
             # trim trailing connectors
             while j > i and texts[j - 1].lower() in _CONNECTORS:
                 j -= 1
@@ -173,8 +174,8 @@ class MentionFinder:
             if j - i >= 2 and any(w.lower() in self.head_nouns or w.lower().rstrip("s") in self.head_nouns for w in words) \
                     and not any(w.lower() in AGREEMENT_NOUNS for w in words):
                 s = i
-                # a leading "The" at a sentence start is not part of the name
-                while s < j and texts[s].lower() in STOP_WORDS:
+                # a leading "The" at a sentence start, or "Kuwait-based", is not part of the name
+                while s < j and (texts[s].lower() in STOP_WORDS or _MODIFIER.search(texts[s])):
                     s += 1
                 if j - s >= 2:
                     spans.append(Span(doc, s, j, label="SHAPEORG|"))
