@@ -25,7 +25,8 @@ _CLOSE = "\"”“»"
 _MARK = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
 # speech verbs are matched in lower case only: "States" in "United States" is not a verb
 _SPEECH = r"(?-i:" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")"
-_AFTER_SPEAKER_VERB = re.compile(rf"^[\s,.!?;:—–-]*(?P<who>[^\".“”]{{1,80}}?)\s+{_SPEECH}\b", re.I)
+_AFTER_SPEAKER_VERB = re.compile(rf"^[\s,.!?;:—–-]*(?P<who>[^\".“”]{{1,120}}?)\s+{_SPEECH}\b", re.I)
+_ENDS_SENTENCE = re.compile(r"^\s*[.!?](?:\s|$)")
 _AFTER_VERB_SPEAKER = re.compile(rf"^[\s,.!?;:—–-]*{_SPEECH}\s+(?P<who>[^\".“”,;]{{1,80}})", re.I)
 _BEFORE = re.compile(rf"(?P<who>[^\".“”;]{{1,100}}?)\s+(?:{_SPEECH}|according to)\b(?P<rest>[^\"“”]{{0,120}})$", re.I)
 # what every match of _BEFORE holds: a cheap test that spares its slow search most of the time
@@ -79,10 +80,12 @@ def find_quotes(ctx: ArticleContext, spans: list[QuoteSpan] | None = None) -> li
         after_offset = q.end + 1
         speaker: str | None = None
         # attribution after: '," she said' / '," said Dupont' / ', X told reporters'
-        m = _ACCORDING.match(after) or _AFTER_VERB_SPEAKER.match(after)
+        # (not when the quote ends its sentence: '... cooperation". Relations ..., but X said ...')
+        ends_sentence = _ENDS_SENTENCE.match(after) is not None
+        m = None if ends_sentence else _ACCORDING.match(after) or _AFTER_VERB_SPEAKER.match(after)
         if m and not _looks_like_clause(m.group("who")):
             speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker, first=True)
-        if speaker is None:
+        if speaker is None and not ends_sentence:
             m = _AFTER_SPEAKER_VERB.match(after)
             if m and (len(m.group("who").split()) <= 8 or ctx.persons_in(after_offset + m.start("who"), after_offset + m.end("who"))):
                 speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker, first=True)
