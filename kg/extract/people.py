@@ -73,6 +73,11 @@ class PeopleFinder:
             if affiliation is not None:
                 ctx.affiliation_starts.add(affiliation.start)
             role_text = _role_text(role)
+            if role_text == "counterpart":  # "her Polish counterpart, X": the role of the person before
+                here = ctx.sentence_index(name_span.start_char)
+                earlier = [p for p in posts if ctx.sentence_index(p.evidence.start) == here and p.person != key]
+                if earlier:
+                    role_text = earlier[-1].role
             ctx.role_words.setdefault(key, set()).update(role_text.replace("-", " ").split())
             sig = (key, role_text, aff_key)
             if sig not in seen_posts:
@@ -173,10 +178,11 @@ class PeopleFinder:
                     lowers[j + 1] in self.portfolio or doc[j + 1].is_lower and doc[j + 1].is_alpha
                     and lowers[j + 1] not in STOP_WORDS):
                 j += 1
-                while j < n and j - e <= 5 and (lowers[j] in self.portfolio or lowers[j] == "and"
-                                                 or doc[j].is_lower and doc[j].is_alpha and lowers[j] not in STOP_WORDS):
+                while j < n and j - e <= 8 and (lowers[j] in self.portfolio or lowers[j] == "and"
+                                                 or doc[j].is_lower and doc[j].is_alpha and lowers[j] not in STOP_WORDS
+                                                 or self._portfolio_comma(toks, j)):
                     j += 1
-                while lowers[j - 1] == "and":
+                while lowers[j - 1] in ("and", ","):
                     j -= 1
                 e = j
             spans.append(Span(doc, s, e, label="ROLE"))
@@ -188,6 +194,20 @@ class PeopleFinder:
                 continue
             out.append(sp)
         return out
+
+    @staticmethod
+    def _portfolio_comma(toks: Tokens, j: int) -> bool:
+        """A comma inside a list of portfolios: "minister of agriculture, fisheries and water"."""
+        texts, lowers = toks.text, toks.lower
+        if texts[j] != "," or j + 1 >= len(texts) or not texts[j + 1].isalpha() or not texts[j + 1].islower() \
+                or lowers[j + 1] in STOP_WORDS:
+            return False
+        for k in range(j + 2, min(j + 6, len(texts))):
+            if texts[k] == ",":
+                return False
+            if lowers[k] == "and":
+                return True
+        return False
 
     def _single_name_ok(self, toks: Tokens, i: int) -> bool:
         """'President Ruto said': one capitalised word after a role is a surname."""
