@@ -220,7 +220,27 @@ def _date_and_place(ctx: ArticleContext, a: _Agreement) -> None:
         if dates:
             a.fact.date, a.fact.date_text = dates[0].date, dates[0].text
             break
-    for i in ordered:
+    launches = [i for i in sentences if _launch_in_sentence(ctx, i)]
+    for i in launches:
+        s = ctx.sentences[i]
+        places = ctx.mentions_in(s.start, s.end, (PLACE,))
+        if places:
+            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(places[0]))
+            return
+    # a place no gazetteer knows, where the agreement was signed: "... signed at a ceremony in
+    # Visegrad", "... signed in the Colombian border town of Leticia"
+    for m in sorted(a.mentions, key=lambda m: m.start):
+        if m.sentence not in launches:
+            continue
+        s = ctx.sentences[m.sentence]
+        found = _SIGNED_IN.search(ctx.text, m.end, min(s.end, m.end + 160))
+        if found and found.group("place").lower() not in _DATE_WORDS \
+                and not ctx.mentions_in(found.start("place"), found.end("place"), (COUNTRY, ORGANISATION, DEMONYM)):
+            a.fact.place = F.Place(found.group("place"), None, None)
+            return
+    for i in sentences:
+        if i in launches:
+            continue
         s = ctx.sentences[i]
         places = ctx.mentions_in(s.start, s.end, (PLACE,))
         if places:
@@ -232,6 +252,12 @@ def _date_and_place(ctx: ArticleContext, a: _Agreement) -> None:
         places = ctx.mentions_in(0, lead_end, (PLACE,))
         if places:
             a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(places[0]))
+
+
+_SIGNED_IN = re.compile(
+    r"\b(?:signed|launched|inked|sealed|concluded|adopted)\b[^.;\"“”]{0,60}?\b(?:in|at)\s+"
+    r"(?:the\s+(?:[\w-]+\s+){0,3}?(?:town|city|capital|port|village|resort|island)\s+of\s+)?"
+    r"(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)\b")
 
 
 def _iso2(m: Mention) -> str | None:
