@@ -24,7 +24,7 @@ counts an article under the person a resolution names.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -78,50 +78,57 @@ def _words(label: str) -> list[str]:
     return fold(label).replace(".", " ").split()
 
 
-def decide(mentions: Iterable[Mention]) -> IdentityReport:
-    """The resolutions the mentions support (a pure function; see the module docstring)."""
-    articles_of: dict[str, set[str]] = defaultdict(set)
-    context_of: dict[str, set[str]] = defaultdict(set)  # article → actors it mentions
-    words_of: dict[str, list[str]] = {}
-    kind_of: dict[str, str] = {}
+def decide(mentions: Iterable[Mention | tuple[str, str, str, str]]) -> IdentityReport:
+    """The resolutions the mentions support (a pure function; see the module docstring).
+
+    ``mentions``: every (actor, type, label, article) of the store, streamed; IRIs are kept
+    as small integers while deciding, so memory grows with the number of mentions, not with
+    the size of their rows.
+    """
+    ids: dict[str, int] = {}
+    names: list[str] = []
+
+    def intern(text: str) -> int:
+        found = ids.get(text)
+        if found is None:
+            found = ids[text] = len(names)
+            names.append(text)
+        return found
+
+    articles_of: dict[int, set[int]] = defaultdict(set)
+    context_of: dict[int, set[int]] = defaultdict(set)  # article → actors it mentions
+    words_of: dict[int, list[str]] = {}  # persons only: the words of their fullest label
     for m in mentions:
-        articles_of[m.actor].add(m.article)
-        context_of[m.article].add(m.actor)
-        kind_of[m.actor] = m.type
-        words = _words(m.label)
-        if m.actor not in words_of or (words and len(words) > len(words_of[m.actor])):
-            words_of[m.actor] = words  # the fullest of its labels
-    total = len(context_of)
-    limit = max(2, int(total * SPECIFIC_SHARE))
-    specific = {actor for actor, found in articles_of.items() if len(found) <= limit}
+        actor, kind, label, article = (m.actor, m.type, m.label, m.article) if isinstance(m, Mention) else m
+        a, r = intern(actor), intern(article)
+        articles_of[a].add(r)
+        context_of[r].add(a)
+        if kind == "person":
+            words = _words(label)
+            if a not in words_of or len(words) > len(words_of[a]):
+                words_of[a] = words
+    limit = max(2, int(len(context_of) * SPECIFIC_SHARE))
 
-    by_surname: dict[str, list[str]] = defaultdict(list)
-    surname_only: list[str] = []
-    for actor, words in words_of.items():
-        if kind_of[actor] != "person" or not words:
-            continue
-        if len(words) == 1:
-            surname_only.append(actor)
-        else:
-            by_surname[words[-1]].append(actor)
-
+    by_surname: dict[str, list[int]] = defaultdict(list)
+    for person, words in words_of.items():
+        if len(words) > 1:
+            by_surname[words[-1]].append(person)
     report = IdentityReport()
-    for mention in sorted(surname_only):
-        candidates = sorted(by_surname.get(words_of[mention][0], ()))
+    for mention in sorted((p for p, w in words_of.items() if len(w) == 1), key=lambda p: names[p]):
+        candidates = sorted(by_surname.get(words_of[mention][0], ()), key=lambda c: names[c])
         if not candidates:
             continue
         # the context each candidate has, over its own articles
         seen_with = {c: set().union(*(context_of[a] for a in articles_of[c])) for c in candidates}
         namesakes = set(candidates) | {mention}
-        for article in sorted(articles_of[mention]):
-            here = (context_of[article] & specific) - namesakes
-            scores = Counter({c: len(here & seen_with[c]) for c in candidates})
-            ranked = scores.most_common()
-            best, score = ranked[0]
-            runner_up = ranked[1][1] if len(ranked) > 1 else 0
+        for article in sorted(articles_of[mention], key=lambda r: names[r]):
+            here = {a for a in context_of[article] - namesakes if len(articles_of[a]) <= limit}
+            scores = sorted(((len(here & seen_with[c]), names[c], c) for c in candidates), reverse=True)
+            score, _name, best = scores[0]
+            runner_up = scores[1][0] if len(scores) > 1 else 0
             if score >= MIN_SHARED and score > runner_up:
-                shared = tuple(sorted(here & seen_with[best]))
-                report.resolutions.append(Resolution(article, mention, best, shared))
+                shared = tuple(sorted(names[a] for a in here & seen_with[best]))
+                report.resolutions.append(Resolution(names[article], names[mention], names[best], shared))
             else:
                 report.unresolved += 1
     return report
@@ -130,15 +137,13 @@ def decide(mentions: Iterable[Mention]) -> IdentityReport:
 def resolve(store) -> IdentityReport:
     """Recompute the resolutions of the store and replace the graph ``kgr:graph/identity``.
 
-    ``store`` is a writable ``kg.store.Store`` or ``kg.remote.RemoteStore``. The graph is
-    replaced in one transaction (dropped when there is nothing to resolve).
+    ``store`` is a writable ``kg.store.Store`` or ``kg.remote.RemoteStore``. The mentions are
+    streamed from the store as plain strings; the graph is replaced in one transaction
+    (dropped when there is nothing to resolve).
     """
-    from kg.query import load_query, run_query
+    from kg.query import load_query
 
-    result = run_query(store, load_query("view_actor_mentions"))
-    mentions = [Mention(str(actor), str(kind), str(label), str(article))
-                for actor, kind, label, article in result.rows]  # fmt: skip
-    report = decide(mentions)
+    report = decide(store.select_values(load_query("view_actor_mentions").text))  # type: ignore[arg-type]
     triples = []
     for r in report.resolutions:
         node = resolution_iri(URIRef(r.article), URIRef(r.mention))

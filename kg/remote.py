@@ -656,6 +656,14 @@ class RemoteStore(Store):
             reason = _reason(error, self.settings.timeout)
             raise self._fail("query", f"{reason}") from None
 
+    def select_values(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        """The rows of a SELECT query as plain strings (None when unbound); read whole."""
+        answer = self.query(sparql)
+        if not isinstance(answer, tuple):
+            raise QueryError("select_values needs a SELECT query")
+        for row in answer[1]:
+            yield tuple(None if term is None else str(term) for term in row)
+
     def query(self, sparql: str, *, prefixes: Mapping[str, str] | None = None,
               limit: int | None = None) -> QueryAnswer:
         """Run a query on the server; the answer has the embedded store's shape (see ``Store.query``)."""

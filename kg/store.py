@@ -756,6 +756,25 @@ class Store:
         except (RuntimeError, ValueError) as error:
             raise QueryError(f"query failed: {_one_line(error)}") from None
 
+    def select_values(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        """The rows of a SELECT query as plain strings (an IRI, a blank node's label or a
+        literal's lexical form; None when unbound), streamed from the engine: for reading an
+        answer too large to hold as rdflib terms. Not retried (see :meth:`query`)."""
+        engine = self._live()
+        try:
+            answer = engine.query(sparql)
+            if not isinstance(answer, ox.QuerySolutions):
+                raise QueryError("select_values needs a SELECT query")
+            width = len(answer.variables)
+            for solution in answer:
+                yield tuple(None if (term := solution[i]) is None else term.value for i in range(width))
+        except SyntaxError as error:
+            raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
+        except OSError as error:
+            raise self._error("query", error) from None
+        except (RuntimeError, ValueError) as error:
+            raise QueryError(f"query failed: {_one_line(error)}") from None
+
     def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
         """Run a SPARQL 1.1 Update, then make the default graph the union again, atomically.
 
