@@ -24,8 +24,8 @@ counts an article under the person a resolution names.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from rdflib import RDF, URIRef
@@ -78,12 +78,13 @@ def _words(label: str) -> list[str]:
     return fold(label).replace(".", " ").split()
 
 
-def decide(mentions: Iterable[Mention | tuple[str, str, str, str]]) -> IdentityReport:
+def decide(read: Callable[[], Iterable[Mention | tuple[str, str, str, str]]]) -> IdentityReport:
     """The resolutions the mentions support (a pure function; see the module docstring).
 
-    ``mentions``: every (actor, type, label, article) of the store, streamed; IRIs are kept
-    as small integers while deciding, so memory grows with the number of mentions, not with
-    the size of their rows.
+    ``read()`` gives every (actor, type, label, article) of the store, streamed; it is called
+    three times, and only what the decision needs is kept: how many articles mention each
+    actor and the persons' labels, then the articles of the surname-only persons and their
+    namesakes, then what those articles mention. IRIs are kept as small integers.
     """
     ids: dict[str, int] = {}
     names: list[str] = []
@@ -95,34 +96,58 @@ def decide(mentions: Iterable[Mention | tuple[str, str, str, str]]) -> IdentityR
             names.append(text)
         return found
 
-    articles_of: dict[int, set[int]] = defaultdict(set)
-    context_of: dict[int, set[int]] = defaultdict(set)  # article → actors it mentions
-    words_of: dict[int, list[str]] = {}  # persons only: the words of their fullest label
-    for m in mentions:
-        actor, kind, label, article = (m.actor, m.type, m.label, m.article) if isinstance(m, Mention) else m
+    def rows() -> Iterator[tuple[str, str, str, str]]:
+        for m in read():
+            yield (m.actor, m.type, m.label, m.article) if isinstance(m, Mention) else m
+
+    # 1. how many articles mention each actor; each person's fullest label
+    frequency: Counter[int] = Counter()
+    seen: set[int] = set()  # (actor, article) pairs, as one integer each
+    articles: set[int] = set()
+    words_of: dict[int, list[str]] = {}
+    for actor, kind, label, article in rows():
         a, r = intern(actor), intern(article)
-        articles_of[a].add(r)
-        context_of[r].add(a)
+        if (pair := a << 32 | r) not in seen:
+            seen.add(pair)
+            frequency[a] += 1
+        articles.add(r)
         if kind == "person":
             words = _words(label)
             if a not in words_of or len(words) > len(words_of[a]):
                 words_of[a] = words
-    limit = max(2, int(len(context_of) * SPECIFIC_SHARE))
-
+    limit = max(2, int(len(articles) * SPECIFIC_SHARE))
+    del seen, articles
     by_surname: dict[str, list[int]] = defaultdict(list)
     for person, words in words_of.items():
         if len(words) > 1:
             by_surname[words[-1]].append(person)
+    candidates_of = {p: sorted(by_surname[w[0]], key=lambda c: names[c])
+                     for p, w in words_of.items() if len(w) == 1 and by_surname.get(w[0])}
     report = IdentityReport()
-    for mention in sorted((p for p, w in words_of.items() if len(w) == 1), key=lambda p: names[p]):
-        candidates = sorted(by_surname.get(words_of[mention][0], ()), key=lambda c: names[c])
-        if not candidates:
-            continue
+    if not candidates_of:
+        return report
+    # 2. the articles of the surname-only persons and of their namesakes
+    wanted = set(candidates_of) | {c for found in candidates_of.values() for c in found}
+    articles_of: dict[int, set[int]] = defaultdict(set)
+    for actor, _kind, _label, article in rows():
+        a = ids[actor]
+        if a in wanted:
+            articles_of[a].add(ids[article])
+    # 3. what those articles mention
+    needed = set().union(*articles_of.values())
+    context_of: dict[int, set[int]] = defaultdict(set)
+    for actor, _kind, _label, article in rows():
+        r = ids[article]
+        if r in needed:
+            context_of[r].add(ids[actor])
+
+    for mention in sorted(candidates_of, key=lambda p: names[p]):
+        candidates = candidates_of[mention]
         # the context each candidate has, over its own articles
         seen_with = {c: set().union(*(context_of[a] for a in articles_of[c])) for c in candidates}
         namesakes = set(candidates) | {mention}
         for article in sorted(articles_of[mention], key=lambda r: names[r]):
-            here = {a for a in context_of[article] - namesakes if len(articles_of[a]) <= limit}
+            here = {a for a in context_of[article] - namesakes if frequency[a] <= limit}
             scores = sorted(((len(here & seen_with[c]), names[c], c) for c in candidates), reverse=True)
             score, _name, best = scores[0]
             runner_up = scores[1][0] if len(scores) > 1 else 0
@@ -138,12 +163,13 @@ def resolve(store) -> IdentityReport:
     """Recompute the resolutions of the store and replace the graph ``kgr:graph/identity``.
 
     ``store`` is a writable ``kg.store.Store`` or ``kg.remote.RemoteStore``. The mentions are
-    streamed from the store as plain strings; the graph is replaced in one transaction
-    (dropped when there is nothing to resolve).
+    streamed from the store as plain strings, three times (see :func:`decide`); the graph is
+    replaced in one transaction (dropped when there is nothing to resolve).
     """
     from kg.query import load_query
 
-    report = decide(store.select_values(load_query("view_actor_mentions").text))  # type: ignore[arg-type]
+    text = load_query("view_actor_mentions").text
+    report = decide(lambda: store.select_values(text))  # type: ignore[arg-type,return-value]
     triples = []
     for r in report.resolutions:
         node = resolution_iri(URIRef(r.article), URIRef(r.mention))

@@ -51,7 +51,7 @@ def test_a_surname_is_resolved_to_the_full_name_whose_articles_share_its_context
     mentions = [m(P + "ann-lee", "a1"), m(O + "fisheries-council", "a1", kind="organisation"),
                 m(P + "bo-lee", "a2"), m(O + "ports-agency", "a2", kind="organisation"),
                 m(P + "lee", "a3"), m(O + "fisheries-council", "a3", kind="organisation")]  # fmt: skip
-    found = decide(mentions)
+    found = decide(lambda: mentions)
     assert [(r.article, r.mention, r.person, r.shared) for r in found.resolutions] == [
         ("a3", P + "lee", P + "ann-lee", (O + "fisheries-council",))]
     assert found.unresolved == 0
@@ -61,11 +61,11 @@ def test_no_shared_context_or_a_tie_leaves_the_mention_alone() -> None:
     tie = [m(P + "ann-lee", "a1"), m(O + "council", "a1", kind="organisation"),
            m(P + "bo-lee", "a2"), m(O + "council", "a2", kind="organisation"),
            m(P + "lee", "a3"), m(O + "council", "a3", kind="organisation")]  # fmt: skip
-    assert decide(tie).resolutions == [] and decide(tie).unresolved == 1
+    assert decide(lambda: tie).resolutions == [] and decide(lambda: tie).unresolved == 1
     nothing = [m(P + "ann-lee", "a1"), m(O + "council", "a1", kind="organisation"), m(P + "lee", "a2")]
-    assert decide(nothing).resolutions == [] and decide(nothing).unresolved == 1
+    assert decide(lambda: nothing).resolutions == [] and decide(lambda: nothing).unresolved == 1
     no_candidate = [m(P + "lee", "a1"), m(O + "council", "a1", kind="organisation")]
-    assert decide(no_candidate).resolutions == [] and decide(no_candidate).unresolved == 0
+    assert decide(lambda: no_candidate).resolutions == [] and decide(lambda: no_candidate).unresolved == 0
 
 
 def test_context_mentioned_everywhere_tells_nothing() -> None:
@@ -73,13 +73,13 @@ def test_context_mentioned_everywhere_tells_nothing() -> None:
     mentions = [m(P + "ann-lee", "a0"), m(P + "lee", "a1")]
     mentions += [m(O + "news-agency", f"a{i}", kind="organisation") for i in range(3)]
     mentions += [m(P + f"other-{i}", f"a{i}") for i in range(2, 40)]
-    assert decide(mentions).resolutions == []
+    assert decide(lambda: mentions).resolutions == []
 
 
 def test_decisions_do_not_depend_on_input_order() -> None:
     mentions = [m(P + "ann-lee", "a1"), m(O + "council", "a1", kind="organisation"),
                 m(P + "lee", "a2"), m(O + "council", "a2", kind="organisation"), m(P + "lee", "a3")]  # fmt: skip
-    assert decide(mentions) == decide(list(reversed(mentions)))
+    assert decide(lambda: mentions) == decide(lambda: list(reversed(mentions)))
 
 
 @pytest.fixture
