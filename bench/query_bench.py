@@ -3,7 +3,7 @@
 Usage::
 
     python bench/query_bench.py ../shared/data/bbc-news [--copies 2] [--work DIR]
-    python bench/query_bench.py --store PATH
+    python bench/query_bench.py --store PATH [--only NAME ...] [--queries DIR] [--baseline DIR]
 
 With a corpus, a synthetic corpus of ``--copies`` copies with varied names is generated
 (``bench/synthetic.py``) and built with ``kg build`` into ``WORK/store`` (kept, and reused by
@@ -22,7 +22,15 @@ Every named query (``kg query --list``) then runs, without parameters:
 
 Printed: rows, p50 and p95 in milliseconds on each side, and how many times faster the store
 answers (rdflib's p50 / the store's p50), through kg and through the engine alone. Row counts
-are compared: a mismatch is flagged.
+are compared: a mismatch is flagged. ``--only`` runs some of the queries; ``--queries DIR``
+runs the ``NAME.rq`` files of another folder instead of the installed named queries.
+
+``--baseline DIR`` names a folder of other texts of the same queries (``NAME.rq``, e.g. the
+versions before a rewrite: ``git show REV:queries/NAME.rq``). rdflib then also runs the
+baseline text of each query whose text differs, and "× faster" is taken against the faster of
+rdflib's two times (a baseline text rdflib cannot answer is left out): a rewrite that helps
+the store but slows rdflib down cannot make the store look faster than it is. The table then
+has a column with rdflib's p50 on the baseline text.
 """
 
 from __future__ import annotations
@@ -116,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-runs", type=int, default=5, help="timed runs per query on rdflib (default 5)")
     parser.add_argument("--rdflib-timeout", type=float, default=600.0, help="seconds before an rdflib run is "
                         "stopped (default 600)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these named queries")
+    parser.add_argument("--queries", type=Path, metavar="DIR", help="run the NAME.rq files of this folder instead "
+                        "of the installed named queries")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="a folder of other texts of the queries "
+                        "(NAME.rq) that rdflib also runs; × faster is taken against its faster text")
     args = parser.parse_args(argv)
     if not args.store and not args.corpus:
         parser.error("give a corpus folder or --store PATH")
@@ -152,11 +165,29 @@ def main(argv: list[str] | None = None) -> int:
                 n += 1
             return n
 
+        def rdflib_times(text: str) -> tuple[list[float], int | str | None]:
+            times: list[float] = []
+            rows: int | str | None = None
+            for _ in range(args.rdflib_runs):
+                seconds, rows = rdflib_time(text, args.rdflib_timeout)
+                if seconds is None:
+                    break
+                times.append(seconds)
+            return times, rows
+
+        names = list(named_queries(args.queries))
+        if args.only:
+            unknown = sorted(set(args.only) - set(names))
+            if unknown:
+                parser.error(f"unknown queries: {', '.join(unknown)}")
+            names = [name for name in names if name in args.only]
+        baseline_column = " rdflib p50 ms (baseline text) |" if args.baseline else ""
         print("| query | rows | kg p50 ms | kg p95 ms | engine p50 ms | engine p95 ms | rdflib p50 ms | "
-              "rdflib p95 ms | × faster (kg) | × faster (engine) |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for name in named_queries():
-            query = load_query(name)
+              f"rdflib p95 ms |{baseline_column} × faster (kg) | × faster (engine) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if args.baseline else "") + "---:|---:|")
+        blank = " |" if args.baseline else ""
+        for name in names:
+            query = load_query(name, queries_dir=args.queries)
             try:
                 rows = len(run_query(store, query))  # warm-up
                 times = []
@@ -171,29 +202,46 @@ def main(argv: list[str] | None = None) -> int:
                     engine_run(query.text)
                     raw.append(time.perf_counter() - t)
             except Exception as error:  # a query another engine rejects: say so, go on
-                print(f"| {name} | error: {type(error).__name__}: {error} | | | | | | | | |")
+                print(f"| {name} | error: {type(error).__name__}: {error} | | | | | | |{blank} | |")
                 continue
             raw50, raw95 = 1000 * percentile(raw, 50), 1000 * percentile(raw, 95)
-            theirs: list[float] = []
-            their_rows = None
-            for _ in range(args.rdflib_runs):
-                seconds, their_rows = rdflib_time(query.text, args.rdflib_timeout)
-                if seconds is None:
-                    break
-                theirs.append(seconds)
+            theirs, their_rows = rdflib_times(query.text)
+            best = 1000 * percentile(theirs, 50) if theirs and not isinstance(their_rows, str) else None
+            other = ""
+            if args.baseline:
+                path = args.baseline / f"{name}.rq"
+                other_text = path.read_text(encoding="utf-8") if path.is_file() else None
+                if other_text is None or other_text == query.text:
+                    other = " same text |"
+                else:
+                    other_times, other_rows = rdflib_times(other_text)
+                    if isinstance(other_rows, str):
+                        other = " fails |"
+                    elif other_times:
+                        other50 = 1000 * percentile(other_times, 50)
+                        mark = "" if other_rows == rows else f" ({other_rows} rows)"
+                        other = f" {other50:.0f}{mark} |"
+                        best = other50 if best is None else min(best, other50)
+                    else:
+                        other = f" > {1000 * args.rdflib_timeout:.0f} |"
             ours50, ours95 = 1000 * percentile(times, 50), 1000 * percentile(times, 95)
             ours = f"| {name} | {{rows}} | {ours50:.1f} | {ours95:.1f} | {raw50:.1f} | {raw95:.1f} |"
             if isinstance(their_rows, str):
-                print(ours.format(rows=rows) + f" rdflib fails: {their_rows} | | | |", flush=True)
+                their = f" rdflib fails: {their_rows} | |"
             elif theirs:
                 their50, their95 = 1000 * percentile(theirs, 50), 1000 * percentile(theirs, 95)
-                mark = "" if their_rows == rows else f" (rdflib: {their_rows} rows)"
-                print(ours.format(rows=f"{rows}{mark}") + f" {their50:.0f} | {their95:.0f} | "
-                      f"{their50 / ours50:.1f} | {their50 / raw50:.1f} |", flush=True)
+                their = f" {their50:.0f} | {their95:.0f} |"
             else:
+                their = f" > {1000 * args.rdflib_timeout:.0f} | |"
+            mark = "" if their_rows in (rows, None) or isinstance(their_rows, str) else f" (rdflib: {their_rows} rows)"
+            if best is not None:
+                faster = f" {best / ours50:.1f} | {best / raw50:.1f} |"
+            elif not theirs and not isinstance(their_rows, str):
                 limit = 1000 * args.rdflib_timeout
-                print(ours.format(rows=rows) + f" > {limit:.0f} | | > {limit / ours50:.0f} | > {limit / raw50:.0f} |",
-                      flush=True)
+                faster = f" > {limit / ours50:.0f} | > {limit / raw50:.0f} |"
+            else:
+                faster = " | |"
+            print(ours.format(rows=f"{rows}{mark}") + their + other + faster, flush=True)
     print(f"\nStore: {args.runs} runs after a warm-up; rdflib: up to {args.rdflib_runs} runs. After: {load()}")
     return 0
 
