@@ -741,7 +741,17 @@ class Store:
                 return bool(answer)
             if isinstance(answer, ox.QuerySolutions):
                 names = [variable.value for variable in answer.variables]
-                rows = [tuple(from_engine(solution[i]) for i in range(len(names)))
+                converted: dict[object, Term | None] = {}  # one rdflib term per distinct engine term
+
+                def convert(term: object) -> Term | None:
+                    if term is None:
+                        return None
+                    found = converted.get(term)
+                    if found is None:
+                        found = converted[term] = from_engine(term)
+                    return found
+
+                rows = [tuple(convert(solution[i]) for i in range(len(names)))
                         for solution in itertools.islice(answer, limit)]
                 return names, rows
             graph = Graph()
