@@ -1,7 +1,7 @@
 """Agreements (alliances, pacts, treaties, ...), who is a member or not, and their commitments.
 
 Agreement mentions are found by head noun ("alliance", "pact", "treaty", ...): a capitalised
-name ("the Paris Agreement", "Treaty of Lisbon"), a quoted description (a "global alliance"),
+name ("the Paris Agreement", "Treaty of Lisbon"), a quoted description (a "blue ocean pact"),
 a description with modifiers ("a maritime security pact"), or a bare reference ("the
 alliance", "the initiative") that resolves to an agreement already introduced.
 
@@ -83,7 +83,7 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
             continue  # "a framework agreement": the last noun is the head, this one a modifier
         tok = doc[i]
         sent = ctx.sentence_index(tok.idx)
-        # 1. inside a short quotation: a "global alliance"
+        # 1. inside a short quotation: a "blue ocean pact"
         q = next(((s, e) for s, e in quotes if s <= tok.idx < e), None)
         if q is not None:
             inner = ctx.text[q[0]:q[1]].strip(" ,.")

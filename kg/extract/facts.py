@@ -41,7 +41,7 @@ class Evidence:
 class Actor:
     """A person, country or organisation mentioned in the article."""
 
-    key: str  # unique within the article: "country:USA", "person:eric holder", "org:interpol"
+    key: str  # unique within the article: "country:USA", "person:ana souza", "org:interpol"
     kind: str  # PERSON | COUNTRY | ORGANISATION
     name: str  # canonical label
     aliases: set[str] = field(default_factory=set)  # other surface forms seen
@@ -76,7 +76,7 @@ class Agreement:
     """An alliance, pact, partnership, coalition, treaty or similar."""
 
     key: str  # unique within the article
-    label: str  # its name or description as written: "global alliance", "Paris Agreement"
+    label: str  # its name or description as written: "maritime security pact", "Paris Agreement"
     kind: str  # head noun: "alliance", "treaty", "partnership", ...
     named: bool  # True when the label is a proper name (capitalised or quoted)
     date: dt.date | None = None

@@ -131,7 +131,7 @@ def country_iri(iso3: str) -> URIRef:
 
 
 def person_iri(name: str) -> URIRef:
-    """``kgr:person/eric-holder``: one node per normalised name."""
+    """``kgr:person/ana-souza``: one node per normalised name."""
     return _mint("person", normalise_key(name))
 
 
@@ -155,7 +155,7 @@ def _iri_key(iri: str) -> str:
 
 
 def post_iri(person_name: str, role: str, affiliation: str | None) -> URIRef:
-    """``kgr:post/eric-holder/attorney-general/country-USA``: a person's role, for an affiliation if known."""
+    """``kgr:post/ana-souza/foreign-minister/country-BRA``: a person's role, for an affiliation if known."""
     segments = ["post", normalise_key(person_name), normalise_key(role)]
     if affiliation is not None:
         segments.append(_iri_key(affiliation))
