@@ -20,8 +20,8 @@ from kg.extract import gazetteer
 from kg.extract.context import ArticleContext
 from kg.extract.dates import find_dates
 from kg.extract.lexicon import (
-    AGREEMENT_NOUNS, BASE_VERBS, COMMITMENT_CUES, DETERMINERS, EXCEPT_WORDS, JOIN_VERBS, LAUNCH_VERBS,
-    MONTHS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS, WEEKDAYS,
+    AGREEMENT_NOUNS, BASE_VERBS, COMMITMENT_CUES, DATE_WORDS, DETERMINERS, EXCEPT_WORDS, JOIN_VERBS,
+    LAUNCH_VERBS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS,
 )
 from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, PLACE, Mention
 from kg.extract.sentences import Sentence
@@ -29,7 +29,6 @@ from kg.extract.sentences import Sentence
 _GENERIC_NAME_WORDS = frozenset({"memorandum", "of", "understanding", "the", "new", "agreement",
                                  "joint", "a", "an"})
 _CONNECT = frozenset({"of", "on", "for", "against", "and", "to", "the", "in", "between"})
-_DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 _TRAILING_PREPOSITIONS = frozenset({"along", "across", "around", "at", "between", "by", "from", "in", "into", "near",
                                     "over", "through", "to", "under", "with", "within"})
 _STRONG_CUES = re.compile(
@@ -66,7 +65,7 @@ def _continues_name(doc, head: int, connector: int) -> bool:
     agreement's name: not into a date ("... Accord of March", "... Pact on Friday"), nor into
     a place right after the head noun ("Water Pact in Arusha"); "Treaty on Conventional Armed
     Forces in Europe" goes on."""
-    if doc[connector + 1].lower_ in _DATE_WORDS:
+    if doc[connector + 1].lower_ in DATE_WORDS:
         return False
     return not (connector == head + 1 and doc[connector].lower_ in ("in", "at"))
 
@@ -234,7 +233,7 @@ def _date_and_place(ctx: ArticleContext, a: _Agreement) -> None:
             continue
         s = ctx.sentences[m.sentence]
         found = _SIGNED_IN.search(ctx.text, m.end, min(s.end, m.end + 160))
-        if found and found.group("place").lower() not in _DATE_WORDS \
+        if found and found.group("place").lower() not in DATE_WORDS \
                 and not ctx.mentions_in(found.start("place"), found.end("place"), (COUNTRY, ORGANISATION, DEMONYM)):
             a.fact.place = F.Place(found.group("place"), None, None)
             return

@@ -142,6 +142,9 @@ MONTHS = {
 WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
             "saturday": 5, "sunday": 6}
 
+DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
+"""Month and weekday names (lower case): a capitalised word that starts a date, not a name."""
+
 PRONOUNS = {"he": "male", "she": "female", "they": None, "him": "male", "her": "female"}
 
 NUMBER_WORDS = {

@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.extract import gazetteer
-from kg.extract.lexicon import AGREEMENT_NOUNS, MONTHS, STOP_WORDS, WEEKDAYS
+from kg.extract.lexicon import AGREEMENT_NOUNS, DATE_WORDS, STOP_WORDS
 from kg.extract.tokens import Tokens
 
 COUNTRY = "country"
@@ -37,7 +37,6 @@ _NOT_COUNTRY_AFTER = frozenset(
 _CONNECTORS = frozenset({"of", "for", "on", "and", "the", "against", "in", "to", "de", "&"})
 _PLACE_CONNECTORS = frozenset({"in", "at"})
 _MODIFIER = re.compile(r"-(?:based|led|backed|funded|owned|run)$", re.I)
-_DATE_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)
 
 
 @dataclass(frozen=True)
@@ -188,7 +187,7 @@ class MentionFinder:
         before "in" or "at" and a place ("European Union in Nairobi"); "of/for/on ..." after
         the head noun stays ("Ministry of Health", "Council on Foreign Relations")."""
         for k in range(i + 1, j - 1):
-            if texts[k].lower() in _CONNECTORS and texts[k + 1].lower() in _DATE_WORDS:
+            if texts[k].lower() in _CONNECTORS and texts[k + 1].lower() in DATE_WORDS:
                 j = k
                 break
         heads = [k for k in range(i, j) if texts[k].lower() in self.head_nouns
@@ -199,7 +198,7 @@ class MentionFinder:
 
     def _shape_org_mention(self, doc: Doc, span: Span) -> Mention | None:
         words = span.text.split()
-        if words[0].lower() in {m for m in MONTHS} | set(WEEKDAYS):
+        if words[0].lower() in DATE_WORDS:
             return None
         country = None
         start = span.start
