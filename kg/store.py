@@ -759,25 +759,28 @@ class Store:
                 graph.add((from_engine(triple.subject), from_engine(triple.predicate), from_engine(triple.object)))  # type: ignore[arg-type]
             return graph
 
-        try:
+        with self._answering():
             return self._read("query", run)
-        except SyntaxError as error:
-            raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
-        except (RuntimeError, ValueError) as error:
-            raise QueryError(f"query failed: {_one_line(error)}") from None
 
     def select_values(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
         """The rows of a SELECT query as plain strings (an IRI, a blank node's label or a
         literal's lexical form; None when unbound), streamed from the engine: for reading an
         answer too large to hold as rdflib terms. Not retried (see :meth:`query`)."""
         engine = self._live()
-        try:
+        with self._answering():
             answer = engine.query(sparql)
             if not isinstance(answer, ox.QuerySolutions):
                 raise QueryError("select_values needs a SELECT query")
             width = len(answer.variables)
             for solution in answer:
                 yield tuple(None if (term := solution[i]) is None else term.value for i in range(width))
+
+    @contextlib.contextmanager
+    def _answering(self) -> Iterator[None]:
+        """Engine errors while a query is answered, as kg errors: a malformed query or a failed
+        evaluation as ``QueryError`` (one line), a storage failure as ``StoreError``."""
+        try:
+            yield
         except SyntaxError as error:
             raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
         except OSError as error:
