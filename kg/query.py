@@ -32,6 +32,7 @@ from rdflib.namespace import XSD
 
 from kg.errors import QueryError, UsageError
 from kg.formats import RESULT_FORMATS, rdf_format, result_format
+from kg.ordering import OrderKey, sort_rows
 from kg.rdf.iris import is_valid_iri
 from kg.store import Store, Term, check_syntax, to_engine
 
@@ -50,6 +51,7 @@ __all__ = [
     "query_variables",
     "run_query",
     "sparql_tokens",
+    "split_order_by",
 ]
 
 QUERY_SUFFIX = ".rq"
@@ -357,6 +359,55 @@ def _where_clause(tokens: Sequence[_Token]) -> tuple[int, int]:
     raise QueryError("the query has no WHERE clause to bind parameters in")
 
 
+def split_order_by(text: str) -> tuple[str, list[OrderKey]] | None:
+    """A SELECT query without its final ``ORDER BY`` clause, and that clause's keys.
+
+    Only when the clause ends the query (no LIMIT, OFFSET or VALUES after it) and orders by
+    plain variables (``?v``, ``ASC(?v)``, ``DESC(?v)``) that the query projects; otherwise
+    None. The text before the clause is kept as it is.
+    """
+    try:
+        tokens = _tokens(text)
+        form = next((t for t in tokens if t.kind == "word"
+                     and t.text.upper() in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")), None)
+        if form is None or form.text.upper() != "SELECT":
+            return None
+        _open_index, close_index = _where_clause(tokens)
+    except QueryError:
+        return None
+    depth = 0
+    order = None
+    for index in range(close_index + 1, len(tokens) - 1):
+        word = tokens[index].text
+        if word in ("(", "{"):
+            depth += 1
+        elif word in (")", "}"):
+            depth -= 1
+        elif (depth == 0 and word.upper() == "ORDER" and tokens[index + 1].kind == "word"
+              and tokens[index + 1].text.upper() == "BY"):
+            order = index
+            break
+    if order is None:
+        return None
+    keys: list[OrderKey] = []
+    index = order + 2
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind == "var":
+            keys.append(OrderKey(token.text[1:]))
+            index += 1
+        elif (token.kind == "word" and token.text.upper() in ("ASC", "DESC") and index + 3 < len(tokens)
+              and tokens[index + 1].text == "(" and tokens[index + 2].kind == "var" and tokens[index + 3].text == ")"):
+            keys.append(OrderKey(tokens[index + 2].text[1:], descending=token.text.upper() == "DESC"))
+            index += 4
+        else:
+            return None
+    projected = _projected(tokens, tokens.index(form))
+    if not keys or any(key.variable not in projected for key in keys):
+        return None  # ordering by a variable the answer does not hold: the engine must sort
+    return text[:tokens[order].start], keys
+
+
 # --- parameters ----------------------------------------------------------------------------
 
 _IRI_LIKE = re.compile(r"^https?://", re.IGNORECASE)
@@ -535,8 +586,14 @@ def run_query(
         bound = bind_params(text, params or {})
     except QueryError as error:
         raise QueryError(f"{name}: {error}") from None
+    # The embedded engine's ORDER BY re-reads long strings from disk at every comparison:
+    # kg sorts the answer itself when it can (kg.ordering), and lets the engine order the rest.
+    split = split_order_by(bound) if store.embedded else None
     try:
-        answer = store.query(bound, prefixes=prefixes)
+        answer = store.query(split[0] if split else bound, prefixes=prefixes)
+        if split and isinstance(answer, tuple):
+            ordered = sort_rows(answer[0], answer[1], split[1])
+            answer = (answer[0], ordered) if ordered is not None else store.query(bound, prefixes=prefixes)
     except QueryError as error:
         if bound is not text:
             raise QueryError(f"{name}: cannot bind parameters: {error}") from None

@@ -334,6 +334,8 @@ class RemoteStore(Store):
     ``QueryError`` when it rejects a query as malformed.
     """
 
+    embedded = False
+
     def __init__(self, endpoint: str, settings: RemoteSettings, *, read_only: bool) -> None:
         # The embedded engine's attributes stay unset: every method below is remote.
         self._engine = None
