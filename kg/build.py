@@ -59,6 +59,8 @@ DETAILS_KEPT = 10
 ERRORS_KEPT = 100
 """How many error messages a ``BuildReport`` keeps (all are passed to ``on_error``)."""
 _GLOB_MAGIC = frozenset("*?[")
+COMPACT_SHARE = 0.25
+"""A build that wrote at least this share of the store's triples compacts the store after."""
 
 
 @dataclass
@@ -74,6 +76,7 @@ class BuildReport:
     errors: list[str] = field(default_factory=list)  # the first ERRORS_KEPT error messages
     shards: list[str] = field(default_factory=list)  # shard files written
     resolved: int | None = None  # surname-only mentions resolved across articles (None: not run)
+    compacted: bool = False  # the store's files were compacted after the load
     unresolved: int = 0  # surname-only mentions with candidates but no clear choice
     seconds: float = 0.0
     jobs: int = 1
@@ -306,6 +309,7 @@ def build(
 
                 found = resolve(store)
                 report.resolved, report.unresolved = found.resolved, found.unresolved
+            report.compacted = _compact_after_load(store, report.triples)
         failed = False
     finally:
         try:
@@ -323,6 +327,18 @@ def build(
                 report.shards = [str(p) for p in shard_writer.paths]
             report.seconds = time.perf_counter() - started
     return report
+
+
+def _compact_after_load(store, written: int) -> bool:
+    """Compact an embedded store after a build that wrote at least ``COMPACT_SHARE`` of the
+    triples it now holds (a first build, a large batch); True if it did. A small update of a
+    large store is not worth rewriting its files."""
+    if not store.embedded or written == 0:  # remote stores manage their own files
+        return False
+    if written < COMPACT_SHARE * store.union_size():
+        return False
+    store.optimize()
+    return True
 
 
 def _write(result: ArticleResult, writer: GraphWriter | None, shard_writer: ShardWriter | None,

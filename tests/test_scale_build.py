@@ -402,3 +402,16 @@ def test_workers_exit_when_their_build_is_killed(tmp_path: Path) -> None:
         except ProcessLookupError:
             pass
         process.wait(timeout=30)
+
+
+def test_a_large_load_compacts_the_store_and_a_small_update_does_not(tmp_path: Path) -> None:
+    store_path = tmp_path / "store"
+    articles = sorted(str(p) for p in ARTICLES.glob("*.txt"))
+    with Store.open(store_path) as store:
+        first = build(articles[:-1], store)
+        before = run_query(store, load_query("agreements")).rows
+        last = build(articles[-1:], store)
+        after = run_query(store, load_query("agreements")).rows
+    assert first.built == len(articles) - 1 and first.compacted, "a first build compacts the store"
+    assert last.built == 1 and not last.compacted, "one article more is not worth rewriting the store"
+    assert set(before) < set(after)
