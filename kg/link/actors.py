@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rdflib import URIRef
@@ -109,9 +110,11 @@ def _actors(store: Store) -> dict[URIRef, Actor]:
             actor = actors[iri] = Actor(iri, kind)
         elif kind == "country" and actor.kind != "country":
             actor.kind = "country"  # a country is never an organisation too
-        prop, value = row.get("property"), row.get("value")
-        if prop is None or value is None:
-            continue
+    for row in _select(store, "kg-actor-values"):
+        actor = actors.get(row["actor"])
+        prop, value = row["property"], row["value"]
+        if actor is None:
+            continue  # not a country, organisation or person
         if prop == SKOS.prefLabel and str(value) not in actor.labels:
             actor.labels.append(str(value))
         elif prop == SKOS.altLabel and str(value) not in actor.aliases:
@@ -128,16 +131,23 @@ def _actors(store: Store) -> dict[URIRef, Actor]:
     return dict(sorted(actors.items()))
 
 
-def _posts(store: Store) -> list[Post]:
+def _country(affiliation: object, actors: Mapping[URIRef, Actor]) -> URIRef | None:
+    """The affiliation itself when it is a country, else the country it is based in."""
+    actor = actors.get(affiliation) if isinstance(affiliation, URIRef) else None
+    if actor is None:
+        return None
+    return actor.iri if actor.kind == "country" else actor.based_in
+
+
+def _posts(store: Store, actors: Mapping[URIRef, Actor]) -> list[Post]:
     posts: dict[tuple[URIRef, URIRef], Post] = {}
     for row in _select(store, "kg-posts"):
         key = (row["person"], row["post"])
         post = posts.get(key)
         if post is None:
-            post = posts[key] = Post(row["person"], row["post"], str(row["role"]), row.get("affiliation"),
-                                     row.get("country"))
-        if post.country is None and isinstance(row.get("country"), URIRef):
-            post.country = row["country"]
+            affiliation = row.get("affiliation")
+            post = posts[key] = Post(row["person"], row["post"], str(row["role"]), affiliation,
+                                     _country(affiliation, actors))
         date = date_of(row.get("date"))
         if date is not None and date not in post.dates:
             post.dates.append(date)
@@ -172,4 +182,5 @@ def read_inputs(store: Store) -> Inputs:
             places[row["place"]] = (str(row.get("label", "")), int(str(row["geonamesId"])))
         except (KeyError, ValueError):
             continue
-    return Inputs(_actors(store), _posts(store), _groups(store), dict(statuses), places)
+    actors = _actors(store)
+    return Inputs(actors, _posts(store, actors), _groups(store), dict(statuses), places)
