@@ -7,7 +7,9 @@ comment block that says what it answers and which columns it returns. This modul
 * binds ``name=value`` parameters to query variables without ever pasting user text into
   SPARQL: each value becomes an RDF term, written by the RDF engine's own escaping, inside a
   ``VALUES`` block placed at the start of the query's WHERE clause (``bind_params``);
-* runs a query against a :class:`kg.store.Store` (``run_query`` → :class:`QueryResult`);
+* runs a query against a :class:`kg.store.Store` (``run_query`` → :class:`QueryResult`); on
+  the embedded store, a final ``ORDER BY`` of answer columns is split off
+  (``split_order_by``) and the rows sorted by :mod:`kg.ordering`;
 * writes results as an aligned table, CSV, TSV, SPARQL results JSON or XML, or, for
   CONSTRUCT/DESCRIBE, as RDF (``format_result``).
 """
@@ -34,7 +36,7 @@ from kg.errors import QueryError, UsageError
 from kg.formats import RESULT_FORMATS, rdf_format, result_format
 from kg.ordering import OrderKey, sort_rows
 from kg.rdf.iris import is_valid_iri
-from kg.store import Store, Term, check_syntax, to_engine
+from kg.store import Store, Term, check_syntax, collector_paused, to_engine
 
 __all__ = [
     "ExternalTarget",
@@ -590,10 +592,11 @@ def run_query(
     # kg sorts the answer itself when it can (kg.ordering), and lets the engine order the rest.
     split = split_order_by(bound) if store.embedded else None
     try:
-        answer = store.query(split[0] if split else bound, prefixes=prefixes)
-        if split and isinstance(answer, tuple):
-            ordered = sort_rows(answer[0], answer[1], split[1])
-            answer = (answer[0], ordered) if ordered is not None else store.query(bound, prefixes=prefixes)
+        with collector_paused():
+            answer = store.query(split[0] if split else bound, prefixes=prefixes)
+            if split and isinstance(answer, tuple):
+                ordered = sort_rows(answer[0], answer[1], split[1])
+                answer = (answer[0], ordered) if ordered is not None else store.query(bound, prefixes=prefixes)
     except QueryError as error:
         if bound is not text:
             raise QueryError(f"{name}: cannot bind parameters: {error}") from None

@@ -35,6 +35,7 @@ values, so their lexical forms come back canonical (``"007"^^xsd:integer`` → `
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import itertools
 import os
@@ -64,6 +65,7 @@ __all__ = [
     "check_update_syntax",
     "engine_triples",
     "from_engine",
+    "collector_paused",
     "is_remote",
     "to_engine",
     "to_ntriples",
@@ -211,6 +213,20 @@ def is_remote(location: object) -> bool:
 
 def _one_line(message: object) -> str:
     return " ".join(str(message).split())
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a large answer is turned into rdflib terms (and
+    sorted): they form no reference cycles, and the collector would otherwise walk the growing
+    answer again and again (5–10% of reading a 28,000-row answer)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def check_syntax(sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
@@ -769,8 +785,9 @@ class Store:
                         found = converted[term] = from_engine(term)
                     return found
 
-                rows = [tuple(convert(solution[i]) for i in range(len(names)))
-                        for solution in itertools.islice(answer, limit)]
+                with collector_paused():
+                    rows = [tuple(convert(solution[i]) for i in range(len(names)))
+                            for solution in itertools.islice(answer, limit)]
                 return names, rows
             graph = Graph()
             for triple in itertools.islice(answer, limit):
