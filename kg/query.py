@@ -17,6 +17,7 @@ comment block that says what it answers and which columns it returns. This modul
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 import sys
@@ -67,6 +68,11 @@ class QueryText:
     name: str
     text: str
     source: str
+
+    @functools.cached_property
+    def order_split(self) -> tuple[str, list[OrderKey]] | None:
+        """:func:`split_order_by` of the text, worked out once per query text."""
+        return split_order_by(self.text)
 
 
 @dataclass
@@ -590,7 +596,12 @@ def run_query(
         raise QueryError(f"{name}: {error}") from None
     # The embedded engine's ORDER BY re-reads long strings from disk at every comparison:
     # kg sorts the answer itself when it can (kg.ordering), and lets the engine order the rest.
-    split = split_order_by(bound) if store.embedded else None
+    if not store.embedded:
+        split = None
+    elif isinstance(query, QueryText) and bound is text:
+        split = query.order_split
+    else:
+        split = split_order_by(bound)
     try:
         with collector_paused():
             answer = store.query(split[0] if split else bound, prefixes=prefixes)
