@@ -76,8 +76,8 @@ class BuildReport:
     errors: list[str] = field(default_factory=list)  # the first ERRORS_KEPT error messages
     shards: list[str] = field(default_factory=list)  # shard files written
     resolved: int | None = None  # surname-only mentions resolved across articles (None: not run)
-    compacted: bool = False  # the store's files were compacted after the load
     unresolved: int = 0  # surname-only mentions with candidates but no clear choice
+    compacted: bool = False  # the store's files were compacted after the load
     seconds: float = 0.0
     jobs: int = 1
     engine: str = "local"
