@@ -54,10 +54,11 @@ def test_installed_wheel_builds_queries_and_validates(tmp_path: Path) -> None:
         [sys.executable, "-c",
          "import kg, kg.resources as r, kg.reading.sources as s; "
          "print(kg.__file__); print(s.default_article_path()); "
-         "print(r.resource_path('queries', 'members.rq')); print(r.resource_path('ontology', 'shapes.ttl'))"],
+         "print(r.resource_path('queries', 'members.rq')); print(r.resource_path('ontology', 'shapes.ttl')); "
+         "print(r.resource_path('queries', 'lookup', 'evidence.rq'))"],
         cwd=work, env=env,
     ).stdout.splitlines()  # fmt: skip
-    assert len(where) == 4
+    assert len(where) == 5
     for path in where:
         assert inside(path, target), f"{path} does not come from the installed wheel in {target}"
         assert Path(path).is_file()
