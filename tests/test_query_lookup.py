@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kg.build import build
+from kg.cli import main
 from kg.query import QueryText, load_query, named_queries, run_query
 from kg.resources import resource_path
 from kg.store import Store
@@ -32,6 +33,7 @@ def store(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("lookup") / "store"
     with Store.open(path) as writable:
         assert build(sorted(str(p) for p in ARTICLES.glob("*.txt")), writable).ok
+    assert main(["link", "--store", str(path)]) == 0  # for the links query
     with Store.open(path, read_only=True) as opened:
         yield opened
 
