@@ -10,7 +10,8 @@ With a corpus, a synthetic corpus of ``--copies`` copies with varied names is ge
 the next run with the same ``--work``); with ``--store``, an existing store is used. The store
 should hold at least a million triples (the script says so if it does not).
 
-Every named query (``kg query --list``) then runs, without parameters:
+Every public named query (``kg query --list`` without the ``view_*`` queries, which feed the
+graph views and exports; ``--all`` adds them) then runs, without parameters:
 
 * on the store, through ``kg.query.run_query`` (what ``kg query`` does: rows converted to
   rdflib terms, and sorted by kg when the ORDER BY names answer columns, see
@@ -154,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-timeout", type=float, default=600.0, help="seconds before an rdflib run is "
                         "stopped (default 600)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these named queries")
+    parser.add_argument("--all", action="store_true", help="also the view_* queries (internal to the graph "
+                        "views and exports: whole-graph dumps)")
     parser.add_argument("--queries", type=Path, metavar="DIR", help="run the NAME.rq files of this folder instead "
                         "of the installed named queries")
     parser.add_argument("--baseline", type=Path, metavar="DIR", help="a folder of other texts of the queries "
@@ -207,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
                 server.send(None)  # the rdflib child stops
                 parser.error(f"unknown queries: {', '.join(unknown)}")
             names = [name for name in names if name in args.only]
+        elif not args.all:
+            names = [name for name in names if not name.startswith("view_")]
         if not names:
             server.send(None)
             parser.error("no queries to run")
