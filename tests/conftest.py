@@ -1,4 +1,5 @@
-"""Shared fixtures: one store built from the bundled article, and a way to run ``python -m kg``.
+"""Shared fixtures: stores built from the bundled article and from the dev articles, and a way
+to run ``python -m kg``.
 
 Session-scoped fixtures are built once per test process (once per xdist worker), so the
 expensive parts (loading the extractor, building the reference store) are paid once and
@@ -80,6 +81,19 @@ def reference_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     code = main(["build", "--quiet", "--store", str(path)])
     assert code == 0, "kg build of the bundled article failed"
     assert not (path / LOCK_FILE).exists(), "kg build left its lock file behind"
+    return path
+
+
+@pytest.fixture(scope="session")
+def dev_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store of the dev articles (``tests/articles``), built and then linked
+    offline, once per test process. Read only!"""
+    from kg.cli import main
+
+    path = tmp_path_factory.mktemp("dev") / "store"
+    articles = sorted(str(p) for p in (REPO_ROOT / "tests" / "articles").glob("*.txt"))
+    assert main(["build", "--quiet", "--jobs", "1", "--store", str(path), *articles]) == 0
+    assert main(["link", "--store", str(path)]) == 0
     return path
 
 

@@ -15,13 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Literal, URIRef
 
-from kg.build import build
 from kg.namespaces import XSD
 from kg.ordering import OrderKey, sort_rows
 from kg.query import load_query, named_queries, run_query, split_order_by
 from kg.store import Store
 
-ARTICLES = Path(__file__).parent / "articles"
 EX = "http://example.org/"
 PUBLIC = ["actors", "agreements", "commitments", "events", "evidence", "figures", "links", "members",
           "officials", "quotes"]
@@ -157,15 +155,6 @@ def test_kg_orders_as_the_engine_does(objects: tuple, values: tuple, subjects: l
 # --- the named queries ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def articles_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("ordering") / "store"
-    with Store.open(path) as store:
-        report = build(sorted(str(p) for p in ARTICLES.glob("*.txt")), store)
-    assert report.ok and report.built >= 10
-    return path
-
-
 def test_public_named_queries_are_ordered_by_answer_columns_so_kg_sorts_them() -> None:
     """Each public named query but quotes (ordered by the quote's place in its article, which is
     not a column) leaves its ORDER BY to kg."""
@@ -176,11 +165,10 @@ def test_public_named_queries_are_ordered_by_answer_columns_so_kg_sorts_them() -
 
 
 @pytest.mark.parametrize("name", PUBLIC)
-def test_named_query_rows_and_order_are_the_engines(articles_store: Path, name: str) -> None:
-    with Store.open(articles_store, read_only=True) as store:
+def test_named_query_rows_and_order_are_the_engines(dev_store: Path, name: str) -> None:
+    with Store.open(dev_store, read_only=True) as store:
         rows, _ = same_answer(store, load_query(name).text)
-    if name != "links":  # links needs kg link first
-        assert rows, f"{name} found nothing in the dev articles"
+    assert rows, f"{name} found nothing in the dev articles"
 
 
 def test_an_answer_kg_cannot_order_is_ordered_by_the_engine() -> None:

@@ -11,13 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build
-from kg.cli import main
 from kg.query import QueryText, load_query, named_queries, run_query
 from kg.resources import resource_path
 from kg.store import Store
 
-ARTICLES = Path(__file__).parent / "articles"
 WITH_LOOKUP = sorted(path.stem for path in resource_path("queries", "lookup").glob("*.rq"))
 
 
@@ -29,12 +26,8 @@ def documented_parameters(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("lookup") / "store"
-    with Store.open(path) as writable:
-        assert build(sorted(str(p) for p in ARTICLES.glob("*.txt")), writable).ok
-    assert main(["link", "--store", str(path)]) == 0  # for the links query
-    with Store.open(path, read_only=True) as opened:
+def store(dev_store: Path):
+    with Store.open(dev_store, read_only=True) as opened:
         yield opened
 
 
