@@ -212,45 +212,45 @@ def _date_and_place(ctx: ArticleContext, a: _Agreement) -> None:
     """The date and place of an agreement: from a sentence where it is launched or signed, else
     the first of its sentences that gives one; the place may also come from the lead paragraph."""
     sentences = sorted({m.sentence for m in a.mentions})
-    ordered = [i for i in sentences if _launch_in_sentence(ctx, i)] + [i for i in sentences if not _launch_in_sentence(ctx, i)]
-    for i in ordered:
+    launches = [i for i in sentences if _launch_in_sentence(ctx, i)]
+    others = [i for i in sentences if i not in launches]
+    for i in launches + others:
         s = ctx.sentences[i]
         dates = find_dates(s.text, ctx.article.date)
         if dates:
             a.fact.date, a.fact.date_text = dates[0].date, dates[0].text
             break
-    launches = [i for i in sentences if _launch_in_sentence(ctx, i)]
-    for i in launches:
-        s = ctx.sentences[i]
-        places = ctx.mentions_in(s.start, s.end, (PLACE,))
-        if places:
-            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(places[0]))
-            return
-    # a place no gazetteer knows, where the agreement was signed: "... signed at a ceremony in
-    # Visegrad", "... signed in the Colombian border town of Leticia"
-    for m in sorted(a.mentions, key=lambda m: m.start):
-        if m.sentence not in launches:
-            continue
-        s = ctx.sentences[m.sentence]
-        found = _SIGNED_IN.search(ctx.text, m.end, min(s.end, m.end + 160))
-        if found and found.group("place").lower() not in DATE_WORDS \
-                and not ctx.mentions_in(found.start("place"), found.end("place"), (COUNTRY, ORGANISATION, DEMONYM)):
-            a.fact.place = F.Place(found.group("place"), None, None)
-            return
+    place = _first_place(ctx, launches)
+    if place is None:
+        # a place no gazetteer knows, where the agreement was signed: "... signed at a ceremony
+        # in Visegrad", "... signed in the Colombian border town of Leticia"
+        for m in sorted(a.mentions, key=lambda m: m.start):
+            if m.sentence not in launches:
+                continue
+            s = ctx.sentences[m.sentence]
+            found = _SIGNED_IN.search(ctx.text, m.end, min(s.end, m.end + 160))
+            if found and found.group("place").lower() not in DATE_WORDS \
+                    and not ctx.mentions_in(found.start("place"), found.end("place"), (COUNTRY, ORGANISATION, DEMONYM)):
+                a.fact.place = F.Place(found.group("place"), None, None)
+                return
+        place = _first_place(ctx, others)
+    if place is None:
+        first = min(sentences) if sentences else 0
+        if ctx.sentences and ctx.sentences[first].paragraph <= 1:
+            lead_end = max((s.end for s in ctx.sentences if s.paragraph == ctx.sentences[first].paragraph), default=0)
+            place = next(iter(ctx.mentions_in(0, lead_end, (PLACE,))), None)
+    if place is not None:
+        a.fact.place = F.Place(place.ref, place.geonames_id, _iso2(place))
+
+
+def _first_place(ctx: ArticleContext, sentences: list[int]) -> Mention | None:
+    """The first place mentioned in the first of ``sentences`` that mentions one."""
     for i in sentences:
-        if i in launches:
-            continue
         s = ctx.sentences[i]
         places = ctx.mentions_in(s.start, s.end, (PLACE,))
         if places:
-            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(places[0]))
-            return
-    first = min(sentences) if sentences else 0
-    if ctx.sentences and ctx.sentences[first].paragraph <= 1:
-        lead_end = max((s.end for s in ctx.sentences if s.paragraph == ctx.sentences[first].paragraph), default=0)
-        places = ctx.mentions_in(0, lead_end, (PLACE,))
-        if places:
-            a.fact.place = F.Place(places[0].ref, places[0].geonames_id, _iso2(places[0]))
+            return places[0]
+    return None
 
 
 _SIGNED_IN = re.compile(
