@@ -347,10 +347,15 @@ def _matching_brace(tokens: Sequence[_Token], open_index: int) -> int:
     raise QueryError("unbalanced braces")
 
 
+def _query_form(tokens: Sequence[_Token]) -> int | None:
+    """The index of the token naming the query form (SELECT, CONSTRUCT, DESCRIBE, ASK)."""
+    forms = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+    return next((i for i, t in enumerate(tokens) if t.kind == "word" and t.text.upper() in forms), None)
+
+
 def _where_clause(tokens: Sequence[_Token]) -> tuple[int, int]:
     """Indexes of the ``{`` and ``}`` tokens around the outermost WHERE pattern."""
-    forms = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
-    start = next((i for i, t in enumerate(tokens) if t.kind == "word" and t.text.upper() in forms), None)
+    start = _query_form(tokens)
     if start is None:
         raise QueryError("not a SPARQL query (no SELECT, CONSTRUCT, DESCRIBE or ASK)")
     index = start + 1
@@ -383,9 +388,8 @@ def split_order_by(text: str) -> tuple[str, list[OrderKey]] | None:
     """
     try:
         tokens = _tokens(text)
-        form = next((t for t in tokens if t.kind == "word"
-                     and t.text.upper() in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")), None)
-        if form is None or form.text.upper() != "SELECT":
+        form = _query_form(tokens)
+        if form is None or tokens[form].text.upper() != "SELECT":
             return None
         _open_index, close_index = _where_clause(tokens)
     except QueryError:
@@ -417,7 +421,7 @@ def split_order_by(text: str) -> tuple[str, list[OrderKey]] | None:
             index += 4
         else:
             return None
-    projected = _projected(tokens, tokens.index(form))
+    projected = _projected(tokens, form)
     if not keys or any(key.variable not in projected for key in keys):
         return None  # ordering by a variable the answer does not hold: the engine must sort
     return text[:tokens[order].start], keys
