@@ -335,7 +335,8 @@ def _compact_after_load(store, written: int) -> bool:
     large store is not worth rewriting its files."""
     if not store.embedded or written == 0:  # remote stores manage their own files
         return False
-    if written < COMPACT_SHARE * store.union_size():
+    largest = int(written / COMPACT_SHARE)  # the largest store this build is a big enough share of
+    if store.union_size(at_most=largest + 1) > largest:  # counts no further than it must
         return False
     store.optimize()
     return True

@@ -748,8 +748,9 @@ class RemoteStore(Store):
             f'FILTER (!STRSTARTS(STR(?g), "{STAGING_PREFIX}")) }}'
         )
 
-    def union_size(self) -> int:
-        return self._count("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+    def union_size(self, at_most: int | None = None) -> int:
+        limit = "" if at_most is None else f" LIMIT {int(at_most)}"
+        return self._count(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o }}{limit} }}")
 
 
 def _reason(error: BaseException, timeout: float) -> str:

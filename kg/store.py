@@ -745,10 +745,13 @@ class Store:
 
         return self._read("count quads", count)
 
-    def union_size(self) -> int:
-        """The number of distinct triples in the union of all graphs."""
+    def union_size(self, at_most: int | None = None) -> int:
+        """The number of distinct triples in the union of all graphs; with ``at_most``, the
+        count stops there (the answer is then at most ``at_most``): asking "more than N?" of a
+        large store need not count all of it."""
+        pattern = "?s ?p ?o" if at_most is None else f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {int(at_most)}"
         return self._read("count triples", lambda engine: int(
-            next(iter(engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value))
+            next(iter(engine.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))[0].value))
 
     def __contains__(self, graph_iri: object) -> bool:
         return isinstance(graph_iri, URIRef) and self.has_graph(graph_iri)

@@ -79,6 +79,9 @@ def test_named_queries_give_the_same_rows_as_the_embedded_store(built: OxigraphS
             expected = rows_of(local, name)
             assert rows_of(remote, name) == expected, name
         assert len(remote) == len(local) and remote.union_size() == local.union_size()
+        size = local.union_size()
+        for at_most in (1, size - 1, size, size + 1):  # a capped count, on both kinds of store
+            assert remote.union_size(at_most) == local.union_size(at_most) == min(size, at_most)
         assert remote.graphs() == local.graphs()
 
 
