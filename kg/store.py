@@ -146,6 +146,17 @@ def from_engine(term: object) -> Term | None:
     raise StoreError(f"unsupported RDF term from the store: {term!r} (RDF-star triple terms are not supported)")
 
 
+class _Converted(dict):  # type: ignore[type-arg]
+    """Engine terms (None for unbound) → rdflib terms, each converted once, when first looked up."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, term: object) -> Term | None:
+        converted = self[term] = from_engine(term)
+        return converted
+
+
 def engine_triples(triples: Iterable[Triple], *, context: str = "") -> Iterator[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]]:
     """``triples`` as engine terms, checked; one engine blank node per rdflib blank node.
 
@@ -778,19 +789,9 @@ class Store:
                 return bool(answer)
             if isinstance(answer, ox.QuerySolutions):
                 names = [variable.value for variable in answer.variables]
-                converted: dict[object, Term | None] = {}  # one rdflib term per distinct engine term
-
-                def convert(term: object) -> Term | None:
-                    if term is None:
-                        return None
-                    found = converted.get(term)
-                    if found is None:
-                        found = converted[term] = from_engine(term)
-                    return found
-
+                convert = _Converted().__getitem__  # one rdflib term per distinct engine term
                 with collector_paused():
-                    rows = [tuple(convert(solution[i]) for i in range(len(names)))
-                            for solution in itertools.islice(answer, limit)]
+                    rows = [tuple(map(convert, solution)) for solution in itertools.islice(answer, limit)]
                 return names, rows
             graph = Graph()
             for triple in itertools.islice(answer, limit):
