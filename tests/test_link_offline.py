@@ -22,6 +22,7 @@ from kg.link import LINKS_GRAPH, LinkReport, Snapshot, SnapshotSource, link_stor
 from kg.link.actors import Actor
 from kg.link.resolve import AMBIGUOUS, LINKED, UNLINKED, Candidate, Resolver, decide, role_matches
 from kg.namespaces import KGO, KGR, ORG, OWL, PROV, RDF
+from kg.query import load_query, run_query
 from kg.store import Store
 
 WD = "http://www.wikidata.org/entity/"
@@ -305,6 +306,20 @@ def test_link_store_api_without_writing(reference_store: Path, snapshot: Snapsho
     assert isinstance(report, LinkReport)
     assert report.inferred == 27 and len(report.linked) == 25 and len(report.unlinked) == 1
     assert [c.verdict for c in report.role_checks] == ["not checked"]  # the snapshot holds no P39
+    assert not report.compacted
+
+
+def test_link_store_compacts_the_store_it_wrote(reference_store: Path, copy_store: Callable[[Path], Path],
+                                                snapshot: Snapshot) -> None:  # fmt: skip
+    path = copy_store(reference_store)
+    source = SnapshotSource(snapshot)
+    with Store.open(path) as store:
+        before = run_query(store, load_query("agreements")).rows
+        report = link_store(store, source, snapshot)
+        assert report.compacted, "the write's leftover engine files are compacted away"
+        assert LINKS_GRAPH in store.graphs()
+        assert run_query(store, load_query("agreements")).rows == before
+    source.close()
 
 
 # --- the command line ------------------------------------------------------------------------------
