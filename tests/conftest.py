@@ -28,6 +28,24 @@ SUBPROCESS_TIMEOUT = 120
 RunKg = Callable[..., tuple[int, str, str]]
 
 
+def old_and_new_sources(root: Path, old: int, new: int) -> tuple[Path, Path]:
+    """``root/old``: the first ``old`` dev articles; ``root/new``: the same articles edited (a
+    paragraph added after the header, so every sentence moves and the identity stays) and the
+    first ``new`` held-out articles. For tests of a build that replaces and adds graphs."""
+    old_dir, new_dir = root / "old", root / "new"
+    old_dir.mkdir()
+    new_dir.mkdir()
+    for source in sorted((REPO_ROOT / "tests" / "articles").glob("*.txt"))[:old]:
+        shutil.copy(source, old_dir / source.name)
+        text = source.read_text(encoding="utf-8")
+        cut = text.index("---\n") + 4
+        (new_dir / source.name).write_text(text[:cut] + "\nUPDATE: this story was updated with reactions from "
+                                           "the signatories.\n" + text[cut:], encoding="utf-8")  # fmt: skip
+    for source in sorted((REPO_ROOT / "tests" / "articles_heldout").glob("*.txt"))[:new]:
+        shutil.copy(source, new_dir / source.name)
+    return old_dir, new_dir
+
+
 def kg_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for a ``kg`` subprocess: ours without ``KG_STORE``, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}

@@ -29,20 +29,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import kg_env, old_and_new_sources
 from kg.store import LOCK_FILE, Store
 
-ARTICLES = Path(__file__).resolve().parent / "articles"
-HELDOUT = Path(__file__).resolve().parent / "articles_heldout"
 SEED = 7_031_2012
 PAIRS = 3
 OLD_ARTICLES = 6
 NEW_ARTICLES = 2
-
-
-def kg_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
 
 
 READER_MEMORY = 4 << 30
@@ -76,16 +69,7 @@ def graphs_of(store: Path) -> dict:
 def stores(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """An old store (six articles), new sources (those edited, two more) and the full result."""
     root = tmp_path_factory.mktemp("concurrency")
-    old_dir, new_dir = root / "old", root / "new"
-    old_dir.mkdir()
-    new_dir.mkdir()
-    for source in sorted(ARTICLES.glob("*.txt"))[:OLD_ARTICLES]:
-        shutil.copy(source, old_dir / source.name)
-        text = source.read_text(encoding="utf-8")
-        cut = text.index("---\n") + 4
-        (new_dir / source.name).write_text(text[:cut] + "\nUPDATE: reactions were added.\n" + text[cut:], encoding="utf-8")
-    for source in sorted(HELDOUT.glob("*.txt"))[:NEW_ARTICLES]:
-        shutil.copy(source, new_dir / source.name)
+    old_dir, new_dir = old_and_new_sources(root, OLD_ARTICLES, NEW_ARTICLES)
     old = root / "old-store"
     for store, sources in ((old, old_dir), (root / "full-store", None)):
         if sources is None:

@@ -31,12 +31,12 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
+from conftest import kg_env, old_and_new_sources
 from kg.engine.local import SMALL_RUN
 from kg.importer import file_graph_iri
 from kg.store import LOCK_FILE, Store
 
 ARTICLES = Path(__file__).resolve().parent / "articles"
-HELDOUT = Path(__file__).resolve().parent / "articles_heldout"
 SEED = 20_240_611
 OLD_ARTICLES = 6
 NEW_ARTICLES = 2
@@ -44,13 +44,6 @@ BUILD_ROUNDS = 6
 IMPORT_ROUNDS = 3
 EXPORT_ROUNDS = 4
 Snapshot = dict[URIRef, frozenset]
-
-
-def kg_env() -> dict[str, str]:
-    """Our environment without ``KG_STORE`` (the tests name their stores)."""
-    env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
-    env["PYTHONIOENCODING"] = "utf-8"
-    return env
 
 
 def kg_process(*args: object, cwd: Path | None = None) -> subprocess.Popen:
@@ -132,25 +125,11 @@ def writable_again(store: Path) -> None:
     assert not (store / LOCK_FILE).exists()
 
 
-def edited(source: Path, target: Path) -> None:
-    text = source.read_text(encoding="utf-8")
-    cut = text.index("---\n") + 4  # after the header: every sentence moves, the identity stays
-    target.write_text(text[:cut] + "\nUPDATE: this story was updated with reactions from the signatories.\n"
-                      + text[cut:], encoding="utf-8")  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Old store, new sources, the graphs an uninterrupted build writes, and its timeline."""
     root = tmp_path_factory.mktemp("crash")
-    old_dir, new_dir = root / "old", root / "new"
-    old_dir.mkdir()
-    new_dir.mkdir()
-    for source in sorted(ARTICLES.glob("*.txt"))[:OLD_ARTICLES]:
-        shutil.copy(source, old_dir / source.name)
-        edited(source, new_dir / source.name)
-    for source in sorted(HELDOUT.glob("*.txt"))[:NEW_ARTICLES]:
-        shutil.copy(source, new_dir / source.name)
+    old_dir, new_dir = old_and_new_sources(root, OLD_ARTICLES, NEW_ARTICLES)
     old_store = root / "old-store"
     done = subprocess.run([sys.executable, "-m", "kg", "build", "-q", "-j", "1", "--store", old_store, old_dir],
                           env=kg_env(), capture_output=True, text=True, timeout=300)  # fmt: skip
