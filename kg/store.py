@@ -512,7 +512,7 @@ class Store:
 
         After a large load, reads touch fewer files: the named queries ran about a quarter
         faster on a compacted 1.2M-quad store. Readers already open keep working (see
-        :meth:`_read`). Takes about 2 s per million quads.
+        :meth:`_read`). Takes about 2–3 s per million quads.
         """
         engine = self._writable()
         if self.path is None:
