@@ -338,8 +338,7 @@ def _compact_after_load(store, written: int) -> bool:
     largest = int(written / COMPACT_SHARE)  # the largest store this build is a big enough share of
     if store.union_size(at_most=largest + 1) > largest:  # counts no further than it must
         return False
-    store.optimize()
-    return True
+    return store.optimize()
 
 
 def _write(result: ArticleResult, writer: GraphWriter | None, shard_writer: ShardWriter | None,

@@ -377,6 +377,11 @@ class RemoteStore(Store):
         """Nothing to do: the server made each write durable before answering."""
         self._check_open()
 
+    def optimize(self) -> bool:
+        """Nothing to do: the server manages its own files. False: nothing was compacted."""
+        self._check_open()
+        return False
+
     def close(self) -> None:
         self._open = False
 

@@ -83,6 +83,7 @@ def test_named_queries_give_the_same_rows_as_the_embedded_store(built: OxigraphS
         for at_most in (1, size - 1, size, size + 1):  # a capped count, on both kinds of store
             assert remote.union_size(at_most) == local.union_size(at_most) == min(size, at_most)
         assert remote.graphs() == local.graphs()
+        assert remote.optimize() is False  # the server manages its own files
 
 
 def test_members_on_the_command_line(built: OxigraphServer, reference_store: Path, run_kg) -> None:
