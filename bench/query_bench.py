@@ -168,6 +168,18 @@ def main(argv: list[str] | None = None) -> int:
     from kg.query import load_query, named_queries, run_query
     from kg.store import Store
 
+    # which queries, before anything is built or loaded
+    names = list(named_queries(args.queries))
+    if args.only:
+        unknown = sorted(set(args.only) - set(names))
+        if unknown:
+            parser.error(f"unknown queries: {', '.join(unknown)}")
+        names = [name for name in names if name in args.only]
+    elif not args.all:
+        names = [name for name in names if not name.startswith("view_")]
+    if not names:
+        parser.error("no queries to run")
+
     store_path = args.store or build_store(args.corpus, args.copies, args.work or Path(tempfile.mkdtemp()))
     print(f"Machine: {machine()}\nBefore: {load()}\n")
     # rdflib's graph lives in a child process: a million rdflib triples on this process's heap
@@ -202,19 +214,6 @@ def main(argv: list[str] | None = None) -> int:
                         term.value  # noqa: B018 - take the value, as an output writer would
                 n += 1
             return n
-
-        names = list(named_queries(args.queries))
-        if args.only:
-            unknown = sorted(set(args.only) - set(names))
-            if unknown:
-                server.send(None)  # the rdflib child stops
-                parser.error(f"unknown queries: {', '.join(unknown)}")
-            names = [name for name in names if name in args.only]
-        elif not args.all:
-            names = [name for name in names if not name.startswith("view_")]
-        if not names:
-            server.send(None)
-            parser.error("no queries to run")
 
         print(f"rdflib Graph loaded with the same {loaded:,} triples in {load_seconds:.0f} s (in a child "
               "process)\n")
