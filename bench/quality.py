@@ -2,11 +2,16 @@
 
 Usage::
 
-    python bench/quality.py [--articles DIR] [--json] [--verbose]
+    python bench/quality.py [--set dev|heldout|real|all] [--articles DIR] [--fast] [--json]
+                            [--verbose] [--write-baseline] [--out-of-genre ../shared/data]
 
-Every ``NAME.txt`` in DIR (default: ``tests/articles`` of this project) with a ``NAME.gold.json``
-beside it is read with ``kg.reading.sources.read_file(path)[0]`` and extracted with
-``kg.extract.extract_facts``. The facts are converted to the gold shape (see ``facts_to_record``)
+Three annotated sets are scored, each on its own (``SETS``): ``dev`` (``tests/articles``,
+synthetic, used while writing the rules), ``heldout`` (``tests/articles_heldout``, synthetic,
+never used to tune) and ``real`` (``tests/articles_real``, real BBC stories whose texts stay
+under ``../shared/data/``: each gold file names its text with ``source`` and carries the
+inferred publication ``date``). Every ``NAME.gold.json`` of a set with its text (``source``,
+else ``NAME.txt`` beside it) is read with ``kg.reading.sources.read_file(path)[0]`` and
+extracted with ``kg.extract.extract_facts``. The facts are converted to the gold shape (see ``facts_to_record``)
 and compared with the gold file, fact type by fact type. Counts are micro-averaged over all
 articles; the ``overall`` row sums the counts of every row above it.
 
@@ -76,10 +81,21 @@ import sys
 import traceback
 import unicodedata
 from pathlib import Path
+from collections import Counter
 from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ARTICLES = ROOT / "tests" / "articles"
+SETS = {
+    "dev": ROOT / "tests" / "articles",  # synthetic, used while writing the rules
+    "heldout": ROOT / "tests" / "articles_heldout",  # synthetic, never used to tune
+    "real": ROOT / "tests" / "articles_real",  # real BBC stories; texts under ../shared/data/
+}
+"""The annotated sets, reported separately."""
+BASELINE = ROOT / "bench" / "quality_baseline.json"
+"""Per set and fact type, the F1 that ``tests/test_quality_baseline.py`` holds the extractor to."""
+OUT_OF_GENRE = ("sport", "entertainment")
+"""BBC folders with no agreements to find: what is found there is a false alarm."""
 
 FACT_TYPES = (
     "countries", "organisations", "persons", "officials",
@@ -669,14 +685,21 @@ class ArticleRun:
     gold: dict[str, Any]
     error: str | None = None
     results: dict[str, Result] = dataclasses.field(default_factory=dict)
+    kind: str | None = None  # the gold file's "set": "agreement" or "trap" (real corpus)
+
+
+META_KEYS = ("source", "set", "date", "date_precision", "date_reason", "annotated_before_extraction", "notes")
+"""Keys of a gold file that describe the article rather than list facts (the real corpus uses them:
+``source`` names the text under ``../shared/data/``, ``date`` is the inferred publication date)."""
 
 
 def load_gold(path: Path) -> dict[str, Any]:
-    """A gold file, checked for shape; unknown keys are an error (they would be silently unscored)."""
+    """A gold file's fact lists, checked for shape; unknown keys are an error (they would be
+    silently unscored). Metadata keys (``META_KEYS``) are read by ``gold_meta``."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a gold file holds one JSON object")
-    unknown = set(data) - set(LIST_KEYS)
+    unknown = set(data) - set(LIST_KEYS) - set(META_KEYS)
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}; expected some of {list(LIST_KEYS)}")
     rec = empty_record()
@@ -688,42 +711,79 @@ def load_gold(path: Path) -> dict[str, Any]:
     return rec
 
 
+def gold_meta(path: Path) -> dict[str, Any]:
+    """The metadata of a gold file (``META_KEYS``), checked: a ``source`` is a relative path, a
+    ``date`` an ISO date."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    meta = {k: data[k] for k in META_KEYS if k in data}
+    if "date" in meta and meta["date"] is not None:
+        try:
+            meta["date"] = dt.date.fromisoformat(str(meta["date"]))
+        except ValueError:
+            raise ValueError(f"{path}: 'date' must be an ISO date, got {meta['date']!r}") from None
+    if "source" in meta and (not isinstance(meta["source"], str) or Path(meta["source"]).is_absolute()):
+        raise ValueError(f"{path}: 'source' must be a path relative to the repository root")
+    return meta
+
+
 def annotated_articles(folder: Path) -> list[tuple[Path, Path]]:
-    """(article, gold) path pairs of ``folder``: every ``*.txt`` with a ``*.gold.json`` beside it."""
+    """(article, gold) path pairs of ``folder``: every ``NAME.gold.json`` with its text — the
+    file its ``source`` names (relative to the repository root), else ``NAME.txt`` beside it."""
     out = []
-    for txt in sorted(folder.glob("*.txt")):
-        gold = txt.with_name(txt.name[: -len(".txt")] + ".gold.json")
-        if gold.exists():
+    for gold in sorted(folder.glob("*.gold.json")):
+        source = gold_meta(gold).get("source")
+        txt = (ROOT / source) if source else gold.with_name(gold.name[: -len(".gold.json")] + ".txt")
+        if source or txt.exists():
             out.append((txt, gold))
     return out
 
 
-def extract_record(path: Path) -> dict[str, Any]:
-    """Read and extract one article file into the gold shape (imports kg lazily)."""
+def extract_record(path: Path, date: dt.date | None = None, fast: bool = False) -> dict[str, Any]:
+    """Read and extract one article file into the gold shape (imports kg lazily); ``date`` is
+    the publication date when the text has none (the real corpus infers it)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from kg.extract import extract_facts
     from kg.reading.sources import read_file
 
     article = read_file(path)[0]
-    return facts_to_record(extract_facts(article))
+    if date is not None and article.date is None:
+        article = dataclasses.replace(article, date=date)
+    return facts_to_record(extract_facts(article, fast=fast))
 
 
-def run(folder: Path, extract: Callable[[Path], dict[str, Any]] = extract_record) -> list[ArticleRun]:
-    """Score every annotated article of ``folder``; an article that fails scores as all missed."""
+def run(folder: Path, extract: Callable[..., dict[str, Any]] = extract_record,
+        fast: bool = False) -> list[ArticleRun]:
+    """Score every annotated article of ``folder``; an article that fails scores as all missed.
+
+    ``extract(path)`` is called with ``date=`` when the gold file carries a publication date
+    and ``fast=True`` for the rule-only extractor."""
     runs = []
     for txt, gold_path in annotated_articles(folder):
         gold = load_gold(gold_path)
+        meta = gold_meta(gold_path)
+        kwargs: dict[str, Any] = {}
+        if meta.get("date") is not None:
+            kwargs["date"] = meta["date"]
+        if fast:
+            kwargs["fast"] = True
         error = None
         try:
-            pred = extract(txt)
+            pred = extract(txt, **kwargs)
         except Exception as exc:  # noqa: BLE001 - one broken article must not stop the benchmark
             error = f"{type(exc).__name__}: {exc}"
             tb = traceback.format_exc(limit=-3)
             error += "\n" + tb.strip()
             pred = empty_record()
-        runs.append(ArticleRun(txt.stem, pred, gold, error, score_article(pred, gold)))
+        name = gold_path.name[: -len(".gold.json")]
+        runs.append(ArticleRun(name, pred, gold, error, score_article(pred, gold), meta.get("set")))
     return runs
+
+
+def score_set(name: str, fast: bool = False) -> tuple[list[ArticleRun], dict[str, Result]]:
+    """The runs of one named set (``SETS``) and their micro-averaged results."""
+    runs = run(SETS[name], fast=fast)
+    return runs, combine([r.results for r in runs])
 
 
 def format_table(total: dict[str, Result]) -> str:
@@ -760,53 +820,127 @@ def format_details(runs: list[ArticleRun]) -> str:
     return "\n".join(out)
 
 
+def _set_doc(runs: list[ArticleRun], total: dict[str, Result], verbose: bool) -> dict[str, Any]:
+    failed = [r for r in runs if r.error]
+    doc: dict[str, Any] = {
+        "articles": len(runs),
+        "failed": [{"article": r.name, "error": r.error} for r in failed],
+        "by_type": {t: total[t].scores() for t in FACT_TYPES},
+        "overall": total["overall"].scores(),
+    }
+    if verbose:
+        doc["per_article"] = {
+            r.name: {t: {"tp": res.tp, "false_positives": res.false_positives,
+                         "false_negatives": res.false_negatives}
+                     for t, res in r.results.items()}
+            for r in runs}
+    return doc
+
+
+def baseline_of(totals: dict[str, dict[str, Result]]) -> dict[str, dict[str, float]]:
+    """Per set, the F1 of every fact type and overall, rounded to 3 places (the baseline file)."""
+    return {name: {t: round(total[t].scores()["f1"], 3) for t in (*FACT_TYPES, "overall")}
+            for name, total in totals.items()}
+
+
+def below_baseline(totals: dict[str, dict[str, Result]], baseline: dict[str, dict[str, float]],
+                   tolerance: float = 0.02) -> list[str]:
+    """One line per set and fact type whose F1 fell more than ``tolerance`` below the baseline."""
+    out = []
+    for name, total in totals.items():
+        for t, f1 in baseline.get(name, {}).items():
+            now = total[t].scores()["f1"]
+            if now < f1 - tolerance:
+                out.append(f"{name}/{t}: F1 {now:.3f} < baseline {f1:.3f} - {tolerance}")
+    return out
+
+
+def out_of_genre(data: Path, fast: bool = False) -> tuple[int, int]:
+    """(articles, agreements found) over the BBC folders ``OUT_OF_GENRE`` under ``data``."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from kg.extract import extract_facts
+    from kg.reading.sources import read_file
+
+    articles = agreements = 0
+    for folder in OUT_OF_GENRE:
+        for path in sorted((data / "bbc-news" / folder).glob("*.txt")):
+            articles += 1
+            agreements += len(extract_facts(read_file(path)[0], fast=fast).agreements)
+    return articles, agreements
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="bench/quality.py",
-        description="Score the rule extractor against gold annotations (precision, recall, F1 per fact type).")
-    parser.add_argument("--articles", type=Path, default=DEFAULT_ARTICLES,
-                        help="folder of NAME.txt articles with NAME.gold.json beside them "
-                             "(default: tests/articles)")
+        description="Score the extractor against gold annotations (precision, recall, F1 per fact type), "
+                    "each annotated set separately.")
+    parser.add_argument("--set", choices=(*SETS, "all"), default="all",
+                        help="which annotated set: dev (synthetic, used to write the rules), heldout "
+                             "(synthetic, never used to tune), real (BBC stories), or all (default)")
+    parser.add_argument("--articles", type=Path,
+                        help="score this folder of NAME.gold.json files instead of a named set")
+    parser.add_argument("--fast", action="store_true", help="the rule-only extractor (kg build --fast)")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.add_argument("--verbose", action="store_true",
                         help="also print each article's false positives (+) and false negatives (-)")
+    parser.add_argument("--write-baseline", action="store_true",
+                        help=f"store every set's F1 per fact type in {BASELINE.relative_to(ROOT)} "
+                             "(after a deliberate change; review the diff)")
+    parser.add_argument("--out-of-genre", type=Path, metavar="DATA",
+                        help="also count agreements found in DATA/bbc-news/{sport,entertainment} "
+                             "(false alarms; DATA is the shared data folder)")
     args = parser.parse_args(argv)
 
-    if not args.articles.is_dir():
-        parser.error(f"{args.articles} is not a folder")
-    try:
-        runs = run(args.articles)
-    except (ValueError, OSError) as exc:  # a malformed gold file
-        print(f"quality: {exc}", file=sys.stderr)
-        return 1
-    if not runs:
-        print(f"quality: no NAME.txt with NAME.gold.json in {args.articles}", file=sys.stderr)
-        return 1
-    total = combine([r.results for r in runs])
-    failed = [r for r in runs if r.error]
+    if args.articles is not None:
+        if not args.articles.is_dir():
+            parser.error(f"{args.articles} is not a folder")
+        folders = {args.articles.name: args.articles}
+    else:
+        folders = SETS if args.set == "all" else {args.set: SETS[args.set]}
+    if args.write_baseline and (args.articles is not None or args.set != "all" or args.fast):
+        parser.error("--write-baseline scores every named set with the default extractor: "
+                     "give no --set, --articles or --fast")
+    results: dict[str, tuple[list[ArticleRun], dict[str, Result]]] = {}
+    for name, folder in folders.items():
+        try:
+            runs = run(folder, fast=args.fast)
+        except (ValueError, OSError) as exc:  # a malformed gold file
+            print(f"quality: {exc}", file=sys.stderr)
+            return 1
+        if not runs:
+            print(f"quality: no annotated article (NAME.gold.json with its text) in {folder}", file=sys.stderr)
+            return 1
+        results[name] = (runs, combine([r.results for r in runs]))
+    failed = [r for runs, _ in results.values() for r in runs if r.error]
     for r in failed:
         print(f"quality: extraction failed for {r.name}: {r.error.splitlines()[0]}", file=sys.stderr)
+    genre = out_of_genre(args.out_of_genre, args.fast) if args.out_of_genre else None
 
     if args.json:
-        doc: dict[str, Any] = {
-            "articles": len(runs),
-            "failed": [{"article": r.name, "error": r.error} for r in failed],
-            "by_type": {t: total[t].scores() for t in FACT_TYPES},
-            "overall": total["overall"].scores(),
-        }
-        if args.verbose:
-            doc["per_article"] = {
-                r.name: {t: {"tp": res.tp, "false_positives": res.false_positives,
-                             "false_negatives": res.false_negatives}
-                         for t, res in r.results.items()}
-                for r in runs}
+        doc: dict[str, Any] = {name: _set_doc(runs, total, args.verbose) for name, (runs, total) in results.items()}
+        if genre:
+            doc["out_of_genre"] = {"articles": genre[0], "agreements": genre[1],
+                                   "per_100": round(100 * genre[1] / max(genre[0], 1), 2)}
         print(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
     else:
-        if args.verbose:
-            print(format_details(runs))
+        for name, (runs, total) in results.items():
+            if args.verbose:
+                print(format_details(runs))
+                print()
+            kinds = Counter(r.kind for r in runs if r.kind)
+            parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+            print(f"[{name}] {len(runs)} articles" + (f" ({parts})" if parts else "")
+                  + f", {sum(1 for r in runs if r.error)} failed")
+            print(format_table(total))
             print()
-        print(f"{len(runs)} articles, {len(failed)} failed")
-        print(format_table(total))
+        if genre:
+            print(f"[out of genre] {genre[0]} articles (BBC {' + '.join(OUT_OF_GENRE)}): {genre[1]} agreements, "
+                  f"{100 * genre[1] / max(genre[0], 1):.2f} per 100 articles")
+    if args.write_baseline:
+        totals = {name: total for name, (_, total) in results.items()}
+        BASELINE.write_text(json.dumps(baseline_of(totals), indent=2) + "\n", encoding="utf-8")
+        print(f"quality: wrote {BASELINE.relative_to(ROOT)}", file=sys.stderr)
     return 1 if failed else 0
 
 

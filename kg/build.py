@@ -78,6 +78,7 @@ class BuildReport:
     resolved: int | None = None  # surname-only mentions resolved across articles (None: not run)
     unresolved: int = 0  # surname-only mentions with candidates but no clear choice
     compacted: bool = False  # the store's files were compacted after the load
+    pipelines: list[str] = field(default_factory=list)  # the readings the built articles' facts came from
     seconds: float = 0.0
     jobs: int = 1
     engine: str = "local"
@@ -93,6 +94,8 @@ class BuildReport:
 
     def add_built(self, summary: ArticleSummary) -> None:
         self.built += 1
+        if summary.pipeline and summary.pipeline not in self.pipelines:
+            self.pipelines.append(summary.pipeline)
         self.triples += summary.triples
         self.counts.update(summary.counts)
         if len(self.details) < DETAILS_KEPT:
@@ -262,6 +265,7 @@ def build(
     engine=None,  # a kg.engine engine; default: the local one for ``jobs``
     shards: str | os.PathLike[str] | None = None,
     extractor=None,  # kg.extract.pipeline.Extractor, run in this process
+    fast: bool = False,
     on_article: Callable[[ArticleSummary], None] | None = None,
     on_error: Callable[[str], None] | None = None,
     flush_every: int | None = FLUSH_EVERY,
@@ -269,7 +273,8 @@ def build(
 ) -> BuildReport:
     """Build every article of ``sources`` into ``store`` (and into N-Quads ``shards``, if given).
 
-    ``jobs`` worker processes extract (``1``: this process); a given ``engine`` (e.g. a
+    ``jobs`` worker processes extract (``1``: this process), with the statistical parser
+    unless ``fast`` (rules only; ignored with a given ``extractor`` or ``engine``); a given ``engine`` (e.g. a
     ``kg.engine.cluster.DaskEngine``) is used instead and left open for the caller.
     ``on_article`` gets each built or skipped article's summary, ``on_error`` each problem
     (one line), in input order. ``flush_every`` bounds the store's write buffers (triples
@@ -285,7 +290,7 @@ def build(
     started = time.perf_counter()
     own_engine = engine is None
     if own_engine:
-        engine = open_engine("local", jobs=jobs, extractor=extractor)
+        engine = open_engine("local", jobs=jobs, extractor=extractor, fast=fast)
     report = BuildReport(jobs=getattr(engine, "jobs", jobs), engine=getattr(engine, "name", "local"))
     in_flight = _InFlight()
     writer = (GraphWriter(store, flush_every=flush_every, on_committed=lambda g: in_flight.done(str(g)))

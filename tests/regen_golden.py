@@ -24,14 +24,19 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "global_alliance_2012.ttl"
 
 
 def portable(graph: Graph) -> Graph:
-    """``graph`` with each ``kgo:sourceFile`` path cut to the file name.
+    """``graph`` with each ``kgo:sourceFile`` path cut to the file name, and each
+    ``kgo:extractedWith`` cut to the pipeline's name and version.
 
-    The source path is where kg happens to be installed (a checkout, site-packages); every
-    other triple, IRIs included, depends only on the article's content.
+    The source path is where kg happens to be installed (a checkout, site-packages), and the
+    package that provides the pipeline and the spaCy patch release are the machine's; every
+    other triple, IRIs included, depends only on the article's content and the model.
     """
     for subject, path in list(graph.subject_objects(KGO.sourceFile)):
         graph.remove((subject, KGO.sourceFile, path))
         graph.add((subject, KGO.sourceFile, Literal(Path(str(path)).name)))
+    for subject, label in list(graph.subject_objects(KGO.extractedWith)):
+        graph.remove((subject, KGO.extractedWith, label))
+        graph.add((subject, KGO.extractedWith, Literal(" ".join(str(label).split()[:2]))))
     return graph
 
 

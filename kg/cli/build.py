@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store_option(b)
     b.add_argument("--memory", action="store_true", help="build in memory only (nothing is written)")
     b.add_argument("--force", action="store_true", help="rebuild articles even when unchanged")
+    b.add_argument("--fast", action="store_true",
+                   help="rules only, without the statistical parser: several times faster, and fewer facts "
+                        "right on real reporting (see Extraction quality in the README)")
     b.add_argument("--no-identity", action="store_true",
                    help="do not resolve surname-only persons across articles after the build (kg.identity)")
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors (no progress bar, no summary)")
@@ -84,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         progress.advance(0, errors=1)
         progress.message(f"error: {message}")
 
-    engine = open_engine(args.engine, jobs=args.jobs, scheduler=args.scheduler)
+    engine = open_engine(args.engine, jobs=args.jobs, scheduler=args.scheduler, fast=args.fast)
     try:
         if args.no_store:
             report = build(sources, None, force=args.force, engine=engine, shards=args.shards,
@@ -110,6 +113,8 @@ def print_summary(report, path: str | None, total: int | None, *, no_store: bool
     where = "no store" if no_store else f"store {path if path else 'memory'} ({total} quads)"
     out.write(f"Built {report.built} article(s), {report.skipped} unchanged, "
               f"{report.failed} failed → {where}\n")
+    for pipeline in report.pipelines:
+        out.write(f"Read with: {pipeline}\n")
     for s in report.details:
         out.write(f"\n{s.title or s.source}\n  source: {s.source}\n")
         for label, date, place, members in s.agreements:

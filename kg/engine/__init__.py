@@ -29,8 +29,10 @@ ENGINES = ("local", "dask")
 
 
 def open_engine(name: str = "local", *, jobs: int | None = None, scheduler: str | None = None,
-                extractor=None) -> Any:
+                extractor=None, fast: bool = False) -> Any:
     """An engine by name: ``"local"`` (``jobs`` processes; default all cores) or ``"dask"``.
+
+    ``fast`` makes the engine's extractors rule-only (no statistical parser).
 
     A given ``extractor`` cannot be shipped to other processes, so it means ``SerialEngine``.
     Raises ``UsageError`` for an unknown name or missing scheduler, ``KgError`` when the Dask
@@ -43,12 +45,12 @@ def open_engine(name: str = "local", *, jobs: int | None = None, scheduler: str 
         if jobs < 1:
             raise UsageError(f"--jobs must be at least 1, got {jobs}")
         if extractor is not None or jobs == 1:
-            return SerialEngine(extractor)
-        return ProcessEngine(jobs)
+            return SerialEngine(extractor, fast=fast)
+        return ProcessEngine(jobs, fast=fast)
     if name == "dask":
         if not scheduler:
             raise UsageError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
         from kg.engine.cluster import DaskEngine
 
-        return DaskEngine(scheduler)
+        return DaskEngine(scheduler, fast=fast)
     raise UsageError(f"unknown engine {name!r} (choose one of: {', '.join(ENGINES)})")

@@ -41,12 +41,13 @@ class DaskEngine:
     name = "dask"
 
     def __init__(self, scheduler: str, *, chunk_size: int = 16, window: int | None = None,
-                 wait_for_workers: float = WAIT_FOR_WORKERS_SECONDS) -> None:
+                 wait_for_workers: float = WAIT_FOR_WORKERS_SECONDS, fast: bool = False) -> None:
         try:
             from distributed import Client
         except ImportError:
             raise KgError(f"--engine dask needs dask.distributed, which is not installed: {_INSTALL}") from None
         self.scheduler = scheduler
+        self.fast = fast
         self.chunk_size = chunk_size
         try:
             self.client = Client(scheduler, set_as_default=False)
@@ -68,7 +69,7 @@ class DaskEngine:
         client = self.client
 
         def submit(chunk: list[Article]):
-            return client.submit(extract_chunk, chunk, pure=False)
+            return client.submit(extract_chunk, chunk, self.fast, pure=False)
 
         yield from ordered_map(items, lambda item: isinstance(item, Article), submit,
                                chunk_size=self.chunk_size, window=self.window, result_of=self._result)

@@ -48,15 +48,16 @@ class SerialEngine:
 
     name = "local"
 
-    def __init__(self, extractor=None) -> None:  # extractor: kg.extract.pipeline.Extractor
+    def __init__(self, extractor=None, fast: bool = False) -> None:  # extractor: kg.extract.pipeline.Extractor
         self._extractor = extractor
+        self.fast = fast if extractor is None else extractor.fast
         self.jobs = 1
 
     def _get_extractor(self):
         if self._extractor is None:
             from kg.extract import default_extractor
 
-            self._extractor = default_extractor()
+            self._extractor = default_extractor(self.fast)
         return self._extractor
 
     def map(self, items: Iterable[Any]) -> Iterator[Any]:
@@ -91,13 +92,13 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="kg-parent-watch", daemon=True).start()
 
 
-def _init_worker(parent: int) -> None:
+def _init_worker(parent: int, fast: bool) -> None:
     """Worker start-up: leave Ctrl-C to the parent, die with it, build the extractor once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent)
     from kg.extract import default_extractor
 
-    default_extractor()
+    default_extractor(fast)
 
 
 class ProcessEngine:
@@ -105,20 +106,21 @@ class ProcessEngine:
 
     name = "local"
 
-    def __init__(self, jobs: int, *, chunk_size: int = 8, window: int | None = None) -> None:
+    def __init__(self, jobs: int, *, chunk_size: int = 8, window: int | None = None, fast: bool = False) -> None:
         if jobs < 1:
             raise ValueError("jobs must be at least 1")
         self.jobs = jobs
+        self.fast = fast
         self.chunk_size = chunk_size
         self.window = window or 3 * jobs
         self._pool: cf.ProcessPoolExecutor | None = None
-        self._serial = SerialEngine()
+        self._serial = SerialEngine(fast=fast)
 
     def _start(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-                initargs=(os.getpid(),),
+                initargs=(os.getpid(), self.fast),
             )
         return self._pool
 
@@ -138,7 +140,7 @@ class ProcessEngine:
         pool = self._start()
         try:
             yield from ordered_map(
-                chain(head, stream), _is_article, lambda chunk: pool.submit(extract_chunk, chunk),
+                chain(head, stream), _is_article, lambda chunk: pool.submit(extract_chunk, chunk, self.fast),
                 chunk_size=self.chunk_size, window=self.window, result_of=_result,
             )
         except cf.process.BrokenProcessPool as exc:

@@ -52,6 +52,7 @@ class ArticleSummary:
     counts: dict[str, int]
     agreements: list[tuple[str, str | None, str | None, int]]  # label, date, place, members
     skipped: bool = False
+    pipeline: str | None = None  # the reading the facts came from (kg.extract.syntax)
 
 
 @dataclass
@@ -112,7 +113,8 @@ def summarise(facts: ArticleFacts, triples: int) -> ArticleSummary:
     for a in facts.agreements:
         n = sum(1 for m in facts.memberships if m.agreement == a.key and m.status in MEMBER_STATUSES)
         agreements.append((a.label, a.date.isoformat() if a.date else None, a.place.name if a.place else None, n))
-    return ArticleSummary(facts.article.source, facts.article.title, triples, dict(counts), agreements)
+    return ArticleSummary(facts.article.source, facts.article.title, triples, dict(counts), agreements,
+                          pipeline=facts.pipeline)
 
 
 def ntriples_to_triples(text: str | bytes) -> list[Triple]:
@@ -155,12 +157,13 @@ def extract_article(article: Article, extractor) -> ArticleResult:
                          summarise(facts, len(triples)), ntriples=ntriples)
 
 
-def extract_chunk(articles: list[Article]) -> list[ArticleResult]:
-    """Worker entry point: every article of a chunk with this process's extractor."""
+def extract_chunk(articles: list[Article], fast: bool = False) -> list[ArticleResult]:
+    """Worker entry point: every article of a chunk with this process's extractor
+    (``fast``: the rule-only one)."""
     from kg.extract import default_extractor
 
     with _LOCK:
-        extractor = default_extractor()
+        extractor = default_extractor(fast)
         return [extract_article(article, extractor) for article in articles]
 
 

@@ -11,14 +11,15 @@ from kg.extract.facts import ArticleFacts
 from kg.reading.article import Article
 
 
-@lru_cache(maxsize=1)
-def default_extractor():  # -> kg.extract.pipeline.Extractor (imported lazily: spaCy is slow to load)
-    """The shared default extractor of this process, built on first use."""
+@lru_cache(maxsize=2)
+def default_extractor(fast: bool = False):  # -> kg.extract.pipeline.Extractor (lazy: spaCy is slow to load)
+    """The shared extractor of this process for one mode (parser, or ``fast``: rules only),
+    built on first use."""
     from kg.extract.pipeline import Extractor
 
-    return Extractor()
+    return Extractor(fast=fast)
 
 
-def extract_facts(article: Article) -> ArticleFacts:
-    """Extract every fact of ``article`` with the default extractor."""
-    return default_extractor().extract(article)
+def extract_facts(article: Article, fast: bool = False) -> ArticleFacts:
+    """Extract every fact of ``article`` with the default extractor (``fast``: no parser)."""
+    return default_extractor(fast).extract(article)

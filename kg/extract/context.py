@@ -41,6 +41,7 @@ class ArticleContext:
     affiliation_starts: set[int] = field(default_factory=set)  # mentions used as a post's affiliation
     role_words: dict[str, set[str]] = field(default_factory=dict)  # person key -> words of their roles
     tokens: Tokens = None  # type: ignore[assignment]  # read from ``doc`` when not given
+    parsed: Doc | None = None  # the statistical pipeline's reading of the text; None with --fast
 
     def __post_init__(self) -> None:
         self._starts = [s.start for s in self.sentences]

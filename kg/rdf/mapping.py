@@ -216,6 +216,8 @@ class _Mapper:
         self.add(node, DCTERMS.identifier, _text(article.identity))
         self.add(node, KGO.contentHash, Literal(article.content_hash))
         self.add(node, KGO.sourceFile, _text(article.source))
+        if self.facts.pipeline:
+            self.add(node, KGO.extractedWith, _text(self.facts.pipeline))
         if article.title and article.title.strip():
             self.add(node, DCTERMS.title, _text(article.title))
         if article.date is not None:
