@@ -32,6 +32,7 @@ from xml.sax.saxutils import quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
+from rdflib.term import Node
 
 from kg.errors import QueryError, UsageError
 from kg.formats import RESULT_FORMATS, rdf_format, result_format
@@ -73,6 +74,7 @@ class QueryText:
     text: str
     source: str
     lookup: str | None = None  # a plain form of the same query, run when parameters are given
+    named: bool = False  # a named query (queries/NAME.rq): parameters must name its columns
 
     @functools.cached_property
     def order_split(self) -> tuple[str, list[OrderKey]] | None:
@@ -160,7 +162,7 @@ def load_query(
     path = known[name_or_path]
     lookup = path.parent / LOOKUP_DIR / path.name
     return QueryText(name_or_path, _read(path, name_or_path), str(path),
-                     _read(lookup, name_or_path) if lookup.is_file() else None)
+                     _read(lookup, name_or_path) if lookup.is_file() else None, named=True)
 
 
 def query_header(text: str) -> str:
@@ -547,34 +549,182 @@ def _not_a_parameter(tokens: Sequence[_Token], name: str, accepted: Sequence[str
     return f"{why}, so a parameter cannot restrict it (parameters it accepts: {listing})"
 
 
-def bind_params(text: str, params: Mapping[str, str | Term]) -> str:
-    """The query with a ``VALUES`` block binding ``params`` at the start of its WHERE clause.
+def _matching_paren(tokens: Sequence[_Token], open_index: int) -> int:
+    depth = 0
+    for index in range(open_index, len(tokens)):
+        if tokens[index].text == "(":
+            depth += 1
+        elif tokens[index].text == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise QueryError("unbalanced parentheses")
 
-    Values are converted to RDF terms (strings via :func:`param_term`) and written in
-    N-Triples syntax by the RDF engine, so no value can change the query's structure.
-    Raises ``QueryError`` for a parameter that is not a variable of the query's WHERE pattern
-    (a column computed by ``(… AS ?name)`` in SELECT, a variable only a sub-select sees, or
-    one of the CONSTRUCT template only: a VALUES block would join nothing and be ignored).
+
+def _word(token: _Token) -> str:
+    return token.text.upper() if token.kind == "word" else ""
+
+
+def _certain(tokens: Sequence[_Token], start: int, end: int) -> set[str]:
+    """The variables that every solution of the group pattern ``tokens[start:end]`` binds.
+
+    Conservative: a variable counts only when a triple pattern of the group (or of every
+    branch of a UNION, or a group or sub-select that certainly binds and returns it, or a
+    VALUES block without UNDEF) binds it. OPTIONAL, MINUS, SERVICE, FILTER and BIND add
+    nothing: what they bind may be unbound in some rows.
     """
-    if not params:
-        return text
-    tokens = _tokens(text)
+    if start < end and _word(tokens[start]) == "SELECT":
+        return _select_certain(tokens, start, end)[0]
+    certain: set[str] = set()
+    index = start
+    while index < end:
+        token = tokens[index]
+        word = _word(token)
+        if word in ("OPTIONAL", "MINUS", "SERVICE"):
+            brace = next(i for i in range(index + 1, end) if tokens[i].text == "{")
+            index = _matching_brace(tokens, brace) + 1
+        elif word == "GRAPH":
+            target, brace = tokens[index + 1], index + 2
+            close = _matching_brace(tokens, brace)
+            certain |= _certain(tokens, brace + 1, close)
+            if target.kind == "var":
+                certain.add(target.text[1:])
+            index = close + 1
+        elif word == "FILTER":
+            position = index + 1
+            while position < end and _word(tokens[position]) in ("NOT", "EXISTS"):
+                position += 1
+            if tokens[position].text == "{":
+                index = _matching_brace(tokens, position) + 1
+            else:
+                if tokens[position].text != "(":
+                    position += 1  # a function name: FILTER regex(…), FILTER <iri>(…)
+                index = _matching_paren(tokens, position) + 1
+        elif word == "BIND":
+            index = _matching_paren(tokens, index + 1) + 1
+        elif word == "VALUES":
+            position = index + 1
+            if tokens[position].text == "(":
+                close = _matching_paren(tokens, position)
+                names = [t.text[1:] for t in tokens[position:close] if t.kind == "var"]
+                position = close + 1
+            else:
+                names = [tokens[position].text[1:]]
+                position += 1
+            close = _matching_brace(tokens, position)
+            if not any(_word(t) == "UNDEF" for t in tokens[position:close]):
+                certain.update(names)
+            index = close + 1
+        elif token.text == "{":
+            close = _matching_brace(tokens, index)
+            branches = [_certain(tokens, index + 1, close)]
+            while close + 1 < end and _word(tokens[close + 1]) == "UNION":
+                opening = close + 2
+                close = _matching_brace(tokens, opening)
+                branches.append(_certain(tokens, opening + 1, close))
+            certain |= set.intersection(*branches)
+            index = close + 1
+        else:
+            if token.kind == "var":
+                certain.add(token.text[1:])
+            index += 1
+    return certain
+
+
+def _select_certain(tokens: Sequence[_Token], select: int, end: int) -> tuple[set[str], bool]:
+    """For the SELECT at ``tokens[select]`` (its text ending before ``tokens[end]``): the
+    columns every row binds to a value its WHERE pattern matched (plain projected variables,
+    group keys when it groups), and whether LIMIT or OFFSET cut its answer."""
+    plain: set[str] = set()
+    star = False
+    parens = 0
+    index = select + 1
+    while tokens[index].text != "{" or parens:
+        token = tokens[index]
+        if token.text == "(":
+            parens += 1
+        elif token.text == ")":
+            parens -= 1
+        elif token.text == "*" and not parens:
+            star = True
+        elif token.kind == "var" and not parens:
+            plain.add(token.text[1:])
+        index += 1
+    close = _matching_brace(tokens, index)
+    inner = _certain(tokens, index + 1, close)
+    result = inner if star else plain & inner
+    keys: set[str] | None = None
+    in_group_by = False
+    limited = False
+    depth = 0
+    for token in tokens[close + 1:end]:
+        word = _word(token) if depth == 0 else ""
+        if token.text in ("(", "{"):
+            depth += 1
+        elif token.text in (")", "}"):
+            depth -= 1
+        elif word == "GROUP":
+            keys, in_group_by = set(), True
+        elif word in ("HAVING", "ORDER", "VALUES", "LIMIT", "OFFSET"):
+            in_group_by = False
+            limited = limited or word in ("LIMIT", "OFFSET")
+        elif token.kind == "var" and depth == 0 and in_group_by and keys is not None:
+            keys.add(token.text[1:])
+    if keys is not None:
+        result = result & keys
+    return result, limited
+
+
+def _plan(tokens: Sequence[_Token], names: Sequence[str], *, columns_only: bool) -> tuple[list[str], list[str]]:
+    """Which parameters a VALUES block in the WHERE clause can bind (``inject``) and which
+    must filter the finished answer instead (``wrap``); raises ``QueryError`` for a name that
+    is neither. A column is injected only when every row of the answer binds it to a value
+    the WHERE pattern matched: then joining the value first gives exactly the rows whose
+    column holds it. A column filled inside an OPTIONAL, computed by ``AS``, aggregated or
+    cut by LIMIT is filtered after the query: joining it first would write the value into
+    rows that lack it."""
     open_index, close_index = _where_clause(tokens)
+    form = _query_form(tokens)
+    assert form is not None
+    select = tokens[form].text.upper() == "SELECT"
     accepted = _group_variables(tokens, open_index + 1, close_index, binds=False)
-    names: list[str] = []
-    terms: list[str] = []
+    columns = _projected(tokens, form) if select else []
+    certain, limited = _select_certain(tokens, form, len(tokens)) if select else (set(), False)
+    inject: list[str] = []
+    wrap: list[str] = []
+    for name in names:
+        if name in columns:
+            (inject if name in certain and not limited else wrap).append(name)
+        elif select and columns_only:
+            listing = ", ".join(f"?{c}" for c in columns)
+            raise QueryError(f"?{name} is not a column of the answer; a parameter names one of its columns: {listing}")
+        elif name in accepted:
+            inject.append(name)
+        else:
+            raise QueryError(_not_a_parameter(tokens, name, list(dict.fromkeys([*columns, *accepted]))))
+    return inject, wrap
+
+
+def _engine_terms(params: Mapping[str, str | Term]) -> dict[str, str]:
+    """Parameter name (without ``?``) → its value as an RDF term in N-Triples syntax."""
+    terms: dict[str, str] = {}
     for raw_name, value in params.items():
         name = raw_name[1:] if raw_name[:1] in "?$" else raw_name
-        if name not in accepted:
-            raise QueryError(_not_a_parameter(tokens, name, accepted))
-        term = param_term(value) if isinstance(value, str) else value
+        # rdflib terms are str too: only plain text is read as a parameter value
+        term = value if isinstance(value, Node) else param_term(value)
         try:
-            engine_term = to_engine(term)
+            terms[name] = str(to_engine(term))
         except ValueError as error:
             raise QueryError(f"invalid value for ?{name}: {error}") from None
-        names.append(f"?{name}")
-        terms.append(str(engine_term))
-    values = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+    return terms
+
+
+def _inject(text: str, tokens: Sequence[_Token], terms: Mapping[str, str]) -> str:
+    """``text`` with a VALUES block of ``terms`` at the start of its WHERE clause."""
+    if not terms:
+        return text
+    open_index, close_index = _where_clause(tokens)
+    values = f" VALUES ({' '.join(f'?{n}' for n in terms)}) {{ ({' '.join(terms.values())}) }} "
     head_end = tokens[open_index].end
     after_brace = tokens[open_index + 1] if open_index + 1 < len(tokens) else None
     if after_brace is not None and after_brace.kind == "word" and after_brace.text.upper() == "SELECT":
@@ -582,6 +732,60 @@ def bind_params(text: str, params: Mapping[str, str | Term]) -> str:
         close = tokens[close_index].start
         return text[:head_end] + values + "{ " + text[head_end:close] + " } " + text[close:]
     return text[:head_end] + values + text[head_end:]
+
+
+def _filter_answer(text: str, terms: Mapping[str, str]) -> str:
+    """A SELECT query giving the rows of ``text`` whose columns hold exactly ``terms``
+    (``sameTerm``: an unbound column matches nothing), in the same order."""
+    split = split_order_by(text)
+    body_text, order = (split[0], text[len(split[0]):]) if split else (text, "")
+    tokens = _tokens(body_text)
+    form = _query_form(tokens)
+    assert form is not None
+    columns = " ".join(f"?{c}" for c in _projected(tokens, form))
+    prologue, body = body_text[:tokens[form].start], body_text[tokens[form].start:]
+    condition = " && ".join(f"sameTerm(?{name}, {term})" for name, term in terms.items())
+    return f"{prologue}SELECT {columns} WHERE {{ {{ {body}\n}} FILTER ({condition}) }}\n{order}"
+
+
+def bind_params(text: str, params: Mapping[str, str | Term], *, columns_only: bool = False) -> str:
+    """The query with ``params`` bound: a parameter only ever narrows the answer.
+
+    Values are converted to RDF terms (strings via :func:`param_term`) and written in
+    N-Triples syntax by the RDF engine, so no value can change the query's structure.
+
+    * A column of a SELECT answer gives exactly the rows whose column holds that term: when
+      every row binds the column from the WHERE pattern, by a ``VALUES`` block at the start
+      of the WHERE clause (index lookups); otherwise (a column filled in an OPTIONAL, computed
+      by ``AS``, an aggregate, an answer cut by LIMIT) by filtering the finished answer with
+      ``sameTerm``, which is as slow as the whole listing.
+    * With ``columns_only`` (named queries) any other name is refused, listing the columns.
+    * Otherwise a variable of the WHERE pattern (of an ASK or CONSTRUCT, or a SELECT's
+      non-column variable, such as a FILTER threshold) is bound by the VALUES block.
+
+    Raises ``QueryError`` for a parameter that is none of these (a variable computed by
+    ``BIND`` in the WHERE clause, one only a sub-select sees, one of a CONSTRUCT template only).
+    """
+    if not params:
+        return text
+    tokens = _tokens(text)
+    terms = _engine_terms(params)
+    inject, wrap = _plan(tokens, list(terms), columns_only=columns_only)
+    bound = _inject(text, tokens, {name: terms[name] for name in inject})
+    return _filter_answer(bound, {name: terms[name] for name in wrap}) if wrap else bound
+
+
+def _choose_text(query: QueryText, params: Mapping[str, str | Term]) -> str:
+    """The text to run with ``params``: the lookup form when a parameter binds in its WHERE
+    clause (index lookups from the value), else the tuned form (the answer is filtered)."""
+    if query.lookup is None:
+        return query.text
+    names = [n[1:] if n[:1] in "?$" else n for n in params]
+    try:
+        inject, _wrap = _plan(_tokens(query.lookup), names, columns_only=query.named)
+    except QueryError:
+        return query.text
+    return query.lookup if inject else query.text
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -600,11 +804,12 @@ def run_query(
     """
     name = query.name if isinstance(query, QueryText) else "query"
     text = query.text if isinstance(query, QueryText) else query
-    if params and isinstance(query, QueryText) and query.lookup is not None:
-        text = query.lookup  # the same answer; from bound values, index lookups beat scans
+    if params and isinstance(query, QueryText):
+        text = _choose_text(query, params)  # the same answer; from bound values, index lookups beat scans
+    named = isinstance(query, QueryText) and query.named
     try:
         check_syntax(text, prefixes=prefixes)
-        bound = bind_params(text, params or {})
+        bound = bind_params(text, params or {}, columns_only=named)
     except QueryError as error:
         raise QueryError(f"{name}: {error}") from None
     # The embedded engine's ORDER BY re-reads long strings from disk at every comparison:
