@@ -717,10 +717,14 @@ def gold_meta(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     meta = {k: data[k] for k in META_KEYS if k in data}
     if "date" in meta and meta["date"] is not None:
-        try:
-            meta["date"] = dt.date.fromisoformat(str(meta["date"]))
-        except ValueError:
-            raise ValueError(f"{path}: 'date' must be an ISO date, got {meta['date']!r}") from None
+        text = str(meta["date"])
+        if re.fullmatch(r"\d{4}(?:-\d{2})?", text):  # only the year or month is known: no date to give
+            meta["date"] = None
+        else:
+            try:
+                meta["date"] = dt.date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{path}: 'date' must be an ISO date (or YYYY, YYYY-MM), got {text!r}") from None
     if "source" in meta and (not isinstance(meta["source"], str) or Path(meta["source"]).is_absolute()):
         raise ValueError(f"{path}: 'source' must be a path relative to the repository root")
     return meta

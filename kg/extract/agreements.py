@@ -13,6 +13,7 @@ cue (launched, signed, joined, "members include", "along with"); a clause that s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kg.extract import facts as F
@@ -24,6 +25,7 @@ from kg.extract.lexicon import (
     LAUNCH_VERBS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS,
 )
 from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, PLACE, Mention
+from kg.extract.parties import PartyIndex
 from kg.extract.sentences import Sentence
 
 _GENERIC_NAME_WORDS = frozenset({"memorandum", "of", "understanding", "the", "new", "agreement",
@@ -124,6 +126,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
             if _cap(prev.text) and not any(m.start <= prev.idx < m.end for m in ctx.mentions):
                 break
             s -= 1
+        if ctx.parsed is not None:  # the parse knows which words describe the noun
+            s = _describing_start(ctx, s, i)
         modifiers = [t.text for t in doc[s:i] if t.lower_ != "new"]
         e = i + 1
         if e + 1 < len(doc) and doc[e].lower_ in {"on", "against", "for"} and doc[e + 1].is_lower:
@@ -140,7 +144,12 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
                 modifiers_after = ""
         else:
             modifiers_after = ""
-        label = " ".join([*modifiers, tok.lower_] + ([modifiers_after] if modifiers_after else []))
+        if tok.lower_ == "memorandum" and [t.lower_ for t in doc[e:e + 2]] == ["of", "understanding"]:
+            e += 2  # "memorandum of understanding" is one name
+            head_words = "memorandum of understanding"
+        else:
+            head_words = tok.lower_
+        label = " ".join([*modifiers, head_words] + ([modifiers_after] if modifiers_after else []))
         bare = not modifiers and not modifiers_after
         start_char = doc[s].idx if modifiers else tok.idx
         out.append(AgreementMention(start_char, doc[e - 1].idx + len(doc[e - 1].text), kind, label,
@@ -265,8 +274,50 @@ def _iso2(m: Mention) -> str | None:
 
 
 def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
-                quotes: list[tuple[int, int]], affiliations: set[int]) -> list[F.Membership]:
-    """Members, signatories, observers and non-members, clause by clause."""
+                quotes: list[tuple[int, int]], affiliations: set[int],
+                posts: list[F.Post] = ()) -> list[F.Membership]:  # type: ignore[assignment]
+    """Members, signatories, observers and non-members: clause by clause from the cue words,
+    and, with a parse, the parties its syntax names (``kg.extract.parties``)."""
+    if ctx.parsed is None or not by_mention:
+        return _clause_memberships(ctx, mentions, by_mention, quotes, affiliations)
+    index = _party_index(ctx, posts)
+    out = _clause_memberships(ctx, mentions, by_mention, quotes, affiliations, index.is_bystander)
+    seen = {(m.agreement, m.member) for m in out}
+    for k, m in enumerate(mentions):
+        agreement = by_mention.get(k)
+        if agreement is None or any(qs <= m.start < qe for qs, qe in quotes):
+            continue
+        ev = ctx.sentence_evidence(ctx.sentences[m.sentence])
+        status = F.SIGNATORY if re.search(r"\bsign(?:ed|s|ing)?\b|\binked\b", ev.sentence, re.I) else F.MEMBER
+        for party in index.parties(m.start, m.end):
+            sig = (agreement.fact.key, party.key)
+            if sig in seen:
+                continue
+            seen.add(sig)
+            out.append(F.Membership(agreement.fact.key, party.key, status, ev))
+    return out
+
+
+def _party_index(ctx: ArticleContext, posts: list[F.Post]) -> PartyIndex:
+    keyed = []
+    for m in ctx.mentions:
+        if m.kind in (COUNTRY, ORGANISATION, DEMONYM) and m.org_type != "news agency":
+            key = ctx.registry.from_mention(m, None)
+            if key is not None:
+                keyed.append((m, key))
+    serves: dict[str, list[str]] = {}
+    for post in posts:
+        if post.affiliation and post.affiliation not in serves.get(post.person, []):
+            serves.setdefault(post.person, []).append(post.affiliation)
+    persons = [(p.start, p.end, serves[p.key]) for p in ctx.person_mentions if p.key in serves]
+    return PartyIndex.of(ctx.parsed, keyed, persons)
+
+
+def _clause_memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
+                        quotes: list[tuple[int, int]], affiliations: set[int],
+                        bystander: Callable[[int, int], bool] | None = None) -> list[F.Membership]:
+    """Members, signatories, observers and non-members, clause by clause; ``bystander(start,
+    end)`` (from the parse) rules out a supporter or a speaker as a member."""
     agreements_in: dict[int, list[_Agreement]] = {}
     for k, m in enumerate(mentions):
         if k in by_mention:
@@ -321,6 +372,8 @@ def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
                                                       ctx.text[max(c_start, m.start - 20):m.start])]
                 chosen = [(m, status) for m in (before + also if before else after)]
             for m, st in chosen:
+                if bystander is not None and st in F.MEMBER_STATUSES and bystander(m.start, m.end):
+                    continue
                 key = ctx.registry.from_mention(m, ev)
                 if key is None:
                     continue
@@ -539,6 +592,27 @@ def _split_coordinated(text: str) -> list[str]:
         if p:
             out.append(p)
     return out
+
+
+_NOT_DESCRIBING = frozenset({"dollars", "euros", "pounds", "bn", "m", "billion", "million", "largest-ever",
+                             "biggest", "largest", "latest", "first", "second", "third", "fourth", "fifth",
+                             "further", "fresh", "previous", "current", "proposed", "planned", "alleged"})
+
+
+def _describing_start(ctx: ArticleContext, s: int, i: int) -> int:
+    """The first token (of ``ctx.doc``, from ``s``) of the words that describe the agreement noun
+    at token ``i``: the words right before it up to a verb the parse sees ("seals a deal"), a
+    figure ("a dollars 6bn deal") or a ranking word ("fifth")."""
+    doc = ctx.doc
+    start = i
+    for k in range(i - 1, s - 1, -1):
+        tok = doc[k]
+        parsed = ctx.parsed.char_span(tok.idx, tok.idx + len(tok.text), alignment_mode="expand")
+        if parsed is None or tok.lower_ in _NOT_DESCRIBING or any(ch.isdigit() for ch in tok.text) \
+                or any(p.pos_ in ("VERB", "AUX") for p in parsed):
+            break
+        start = k
+    return start
 
 
 # -- small helpers -------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Figures: quantities as written, their value, unit and what they measure.
 
-Recognised: money ("$2.5 billion", "€40m", "5 million euros"), percentages ("10 percent",
-"40%", "10 per cent"), and counts ("50,000 new pictures", "one million such images",
+Recognised: money with the currency before or after the number ("$2.5 billion", "€40m",
+"dollars 240m", "5 million euros"), percentages ("10 percent", "40%", "10 per cent", a range
+"6-7%" as its upper value), quantities with a unit after the number ("110m tons", "11 million
+tonnes", "18 months"), and counts ("50,000 new pictures", "one million such images",
 "3,000 troops"). Years, calendar days, times and numbers inside names are not figures.
 """
 
@@ -17,11 +19,23 @@ _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _WORDNUM = r"(?:" + "|".join(sorted((w for w in NUMBER_WORDS if w not in {"a", "an"}), key=len, reverse=True)) + r")"
 _SCALE = r"(?:hundred|thousand|million|billion|trillion|bn|mn|tn|m|k)\b"
 _CUR = r"(?:US\$|\$|€|£|¥|₹)"
+_CURWORD = r"(?:dollars|euros|pounds|yen|yuan|rupees|francs)"
+_UNITS = {  # a unit written after the number -> the unit recorded
+    "tonnes": "tonnes", "tons": "tonnes", "tonne": "tonnes", "barrels": "barrels", "km": "km",
+    "kilometres": "km", "kilometers": "km", "miles": "miles", "megawatts": "MW", "mw": "MW",
+    "cubic metres": "m3", "cubic meters": "m3", "hours": "hours", "days": "days", "weeks": "weeks",
+    "months": "months", "years": "years",
+}
+_UNIT = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
 _FIGURE = re.compile(
-    rf"(?:(?P<cur>{_CUR})\s?)?(?<![\w.,])(?P<num>{_NUM}|(?:{_WORDNUM}|an?)(?=\s+{_SCALE}))"
+    # "$240m", "£3bn", "dollars 240m" (news-wire text without currency symbols), "240m euros", "6-7%"
+    rf"(?:(?P<cur>{_CUR})\s?|(?P<curpre>(?<![\w-]){_CURWORD})\s(?=\d))?(?<![\w.,])"
+    rf"(?:(?P<low>{_NUM})[-–](?=\d))?"
+    rf"(?P<num>{_NUM}|(?:{_WORDNUM}|an?)(?=\s+{_SCALE}))"
     rf"(?:\s?(?P<scale>{_SCALE}))?"
     rf"(?:\s?(?P<pct>%|percent\b|per cent\b|percentage points?\b))?"
-    rf"(?:\s(?P<curword>dollars|euros|pounds|yen|yuan|rupees|francs)\b)?",
+    rf"(?:\s(?P<curword>{_CURWORD})\b)?"
+    rf"(?:\s(?P<unit>{_UNIT})\b)?",
     re.I,
 )
 # every match of _FIGURE holds a digit or a scale word after white space: the many sentences
@@ -62,8 +76,10 @@ def find_figures(ctx: ArticleContext) -> list[Figure]:
                 unit = "percent"
             elif m.group("cur"):
                 unit = CURRENCY_SYMBOLS.get(m.group("cur").upper() if m.group("cur") != "US$" else "US$", "USD")
-            elif m.group("curword"):
-                unit = CURRENCY_WORDS[m.group("curword").lower()]
+            elif m.group("curword") or m.group("curpre"):
+                unit = CURRENCY_WORDS[(m.group("curword") or m.group("curpre")).lower()]
+            elif m.group("unit"):
+                unit = _UNITS[m.group("unit").lower()]
             if unit is None and not m.group("scale") and not re.match(r"\s+[a-z]", after):
                 continue  # a bare number with no noun after it: not a measured figure
             measures = _measures(s.text, m, unit)

@@ -15,6 +15,7 @@ from kg.extract.agreements import (
     commitments, find_agreement_mentions, memberships, only_persons_between, resolve_agreements,
 )
 from kg.extract.context import ArticleContext
+from kg.extract.entities import EntityOrganisations, drop_entity_persons
 from kg.extract.events import find_events
 from kg.extract.facts import ArticleFacts, Evidence
 from kg.extract.figures import find_figures
@@ -35,6 +36,7 @@ class Extractor:
         self.mention_finder = MentionFinder(self.nlp)
         self.people = PeopleFinder(self.nlp)
         self.parser, self.pipeline = (None, None) if fast else load_pipeline()
+        self.entity_orgs = EntityOrganisations()
 
     @property
     def fast(self) -> bool:
@@ -54,8 +56,15 @@ class Extractor:
         sentences = split_sentences(text)
         # spaCy's tokenizer is lossless (doc.text == text), so the article text stands for doc.text
         parsed = self.parser(text) if self.parser is not None and sentences else None
-        ctx = ArticleContext(article, doc, sentences, self.mention_finder.find(doc, tokens, text), tokens=tokens,
-                             parsed=parsed)
+        mentions = self.mention_finder.find(doc, tokens, text)
+        entity_orgs = self.entity_orgs.find(parsed, mentions) if parsed is not None else []
+        if entity_orgs:  # not where the rules read a person ("Jelena Vuksanović, a spokeswoman")
+            scratch = ArticleContext(article, doc, sentences, mentions, tokens=tokens)
+            self.people.find(scratch)
+            people = [(p.start, p.end) for p in scratch.person_mentions]
+            entity_orgs = [m for m in entity_orgs if not any(s < m.end and m.start < e for s, e in people)]
+        ctx = ArticleContext(article, doc, sentences, sorted(mentions + entity_orgs, key=lambda m: m.start),
+                             tokens=tokens, parsed=parsed)
         facts = ArticleFacts(article=article, pipeline=self.pipeline_label)
         if not sentences:
             return facts
@@ -63,6 +72,8 @@ class Extractor:
             if m.kind in (COUNTRY, ORGANISATION):
                 ctx.registry.from_mention(m, ctx.evidence(m.start, m.end))
         facts.posts = self.people.find(ctx)
+        if entity_orgs:  # an entity the parse took for an organisation that the rules read as a person
+            drop_entity_persons(ctx, entity_orgs)
         spans = quote_spans(text)
         facts.quotes = find_quotes(ctx, spans)
         qspans = [(q.start, q.end) for q in spans]
@@ -70,7 +81,7 @@ class Extractor:
         by_mention = resolve_agreements(ctx, mentions)
         agreements = list(dict.fromkeys(a for a in by_mention.values()))
         facts.agreements = [a.fact for a in agreements]
-        facts.memberships = memberships(ctx, mentions, by_mention, qspans, ctx.affiliation_starts)
+        facts.memberships = memberships(ctx, mentions, by_mention, qspans, ctx.affiliation_starts, facts.posts)
         # an unnamed "deal" or "partnership" with no party at all is not cooperation between
         # countries or organisations ("a new four-year deal", "a great deal of work")
         parties = {m.agreement for m in facts.memberships}

@@ -1,0 +1,217 @@
+"""Who the dependency parse says is a party to an agreement mention.
+
+For the head noun of an agreement mention ("deal", "pact", "merger") in the statistical
+pipeline's parse, the parties are the actors that are:
+
+* modifiers inside its noun phrase: "the India-Iran gas deal", "Ukraine's deal", "a Peugeot
+  deal";
+* objects of a party preposition on the noun or on its verb: "a deal with Turkmenistan",
+  "an agreement between X and Y", "a pact among ...";
+* subjects of the verb that makes it ("X and Y signed / sealed / struck / agreed a deal",
+  "X has agreed to sign a deal with Y": the subject is found up the chain of verbs), or its
+  agent ("the pact was signed by X");
+* in a headline's verbless "X and Y in gas deal".
+
+Coordination ("X, Y and Z") is followed at every step; a person who acts for a country or an
+organisation (a post found earlier: "Turkmen President Niyazov, who signed the contract")
+stands for it. Which verbs make parties and which prepositions name them is data (``[syntax]``
+in ``kg/extract/data/cues.toml``). Bystanders — supporters, lenders, critics, hosts, speakers
+("Downing Street said") — are never subjects of a party verb, so they are never chosen here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Token
+
+from kg.extract.lexicon import SYNTAX
+from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
+
+_PARTY_VERBS = SYNTAX.get("party_verbs", frozenset())
+_PARTY_PREPS = SYNTAX.get("party_prepositions", frozenset())
+_CHAIN_VERBS = SYNTAX.get("chain_verbs", frozenset())
+_BYSTANDER_VERBS = SYNTAX.get("bystander_verbs", frozenset())
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
+_NP_MODIFIERS = frozenset({"compound", "amod", "nmod", "poss", "npadvmod", "nummod"})
+_ACTOR_KINDS = (COUNTRY, DEMONYM, ORGANISATION)
+
+
+@dataclass(frozen=True)
+class Party:
+    """An actor the parse makes a party: its key and the mention (or person) it was read from."""
+
+    key: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class PartyIndex:
+    """The parse of one article with its actor mentions (and persons standing for actors)
+    placed on its tokens."""
+
+    parsed: Doc
+    actor_at: dict[int, Party]  # token index -> the actor mention covering it
+    stands_for: dict[int, list[Party]]  # token index of a person -> the actors they act for
+
+    @classmethod
+    def of(cls, parsed: Doc, mentions: list[tuple[Mention, str]],
+           persons: list[tuple[int, int, list[str]]]) -> PartyIndex:
+        """``mentions``: actor mentions with their actor keys; ``persons``: (start, end, keys)
+        for person mentions with the actors they serve."""
+        actor_at: dict[int, Party] = {}
+        for m, key in mentions:
+            if m.kind not in _ACTOR_KINDS:
+                continue
+            span = parsed.char_span(m.start, m.end, alignment_mode="expand")
+            if span is not None:
+                for t in span:
+                    actor_at.setdefault(t.i, Party(key, m.start, m.end))
+        stands_for: dict[int, list[Party]] = {}
+        for start, end, keys in persons:
+            span = parsed.char_span(start, end, alignment_mode="expand")
+            if span is not None and keys:
+                for t in span:
+                    stands_for.setdefault(t.i, [Party(k, start, end) for k in keys])
+        return cls(parsed, actor_at, stands_for)
+
+    def parties(self, start: int, end: int) -> list[Party]:
+        """The actors the parse makes parties of the agreement mention at ``[start, end)``."""
+        span = self.parsed.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return []
+        head = span.root
+        found: list[Party] = []
+        # 1. inside the noun phrase, before the head: "the India-Iran gas deal", "Ukraine's deal"
+        for t in self.parsed[head.left_edge.i:head.i]:
+            if t.i in self.actor_at and not _inside_pp(t, head):
+                found.append(self.actor_at[t.i])
+        # 2. "deal with X", "agreement between X and Y"
+        found += self._prep_objects(head)
+        # 3. the verb that makes it, and its subject up the chain of verbs
+        verb, role = _governing_verb(head)
+        if verb is not None and verb.lemma_.lower() in _PARTY_VERBS:
+            found += self._prep_objects(verb)
+            if role == "nsubjpass" or any(c.dep_ == "auxpass" for c in verb.children):
+                found += [a for c in verb.children if c.dep_ == "agent" for o in c.children
+                          if o.dep_ == "pobj" for a in self._np(o)]
+            else:
+                found += self._subjects(verb)
+        # 4. "the deal that X and Y signed"
+        for c in head.children:
+            if c.dep_ == "relcl" and c.lemma_.lower() in _PARTY_VERBS:
+                found += [a for s in c.children if s.dep_ in _SUBJECTS and s.lower_ not in ("that", "which")
+                          for a in self._np(s)]
+        # 5. a headline's "X and Y in gas deal" (read as "in" on X, or the deal as X's apposition)
+        if head.dep_ == "pobj" and head.head.lower_ == "in" and head.head.head.pos_ in ("PROPN", "NOUN"):
+            found += self._np(head.head.head)
+        if head.dep_ == "appos" and head.head.pos_ == "PROPN" and any(
+                c.dep_ == "prep" and c.lower_ == "in" for c in head.head.children):
+            found += self._np(head.head)
+        out: list[Party] = []
+        for p in found:
+            if all(p.key != o.key for o in out) and not (p.start >= start and p.end <= end
+                                                          and not _is_modifier(self, p, head)):
+                out.append(p)
+        return out
+
+    def is_bystander(self, start: int, end: int) -> bool:
+        """Whether the actor mention at ``[start, end)`` is the subject of a verb that makes it a
+        bystander ("Britain backed the deal", "Downing Street said"), not of a party verb."""
+        span = self.parsed.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return False
+        t = span.root
+        while t.dep_ == "conj" and t.head.i != t.i:
+            t = t.head
+        if t.dep_ not in _SUBJECTS:
+            return False
+        verb = t.head
+        return verb.lemma_.lower() in _BYSTANDER_VERBS and verb.lemma_.lower() not in _PARTY_VERBS
+
+    # -- internals ------------------------------------------------------------------------------
+    def _np(self, tok: Token) -> list[Party]:
+        """Actors named by the noun phrase headed by ``tok`` and its conjuncts."""
+        out: list[Party] = []
+        for t in _conjuncts(tok):
+            for u in self.parsed[t.left_edge.i:t.i + 1]:
+                if u.i in self.actor_at and not _inside_pp(u, t):
+                    out.append(self.actor_at[u.i])
+            if t.i in self.stands_for:
+                out.extend(self.stands_for[t.i])
+            # "X's chief executive", "the head of X": the person speaks for X only via a post
+            for c in t.children:
+                if c.dep_ == "appos":
+                    out.extend(self._np(c))
+        return out
+
+    def _prep_objects(self, tok: Token) -> list[Party]:
+        out: list[Party] = []
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in _PARTY_PREPS:
+                for o in c.children:
+                    if o.dep_ == "pobj":
+                        out.extend(self._np(o))
+        return out
+
+    def _subjects(self, verb: Token) -> list[Party]:
+        v: Token | None = verb
+        for _ in range(4):  # "X has agreed to try to sign": up to the verb that has the subject
+            if v is None:
+                break
+            subjects = [c for c in v.children if c.dep_ in _SUBJECTS]
+            if subjects:
+                out: list[Party] = []
+                for s in subjects:
+                    if s.lower_ in ("who", "which", "that") and v.dep_ == "relcl":
+                        out.extend(self._np(v.head))
+                    else:
+                        out.extend(self._np(s))
+                return out
+            if v.dep_ in ("xcomp", "conj", "advcl") or (v.dep_ == "ccomp" and v.head.lemma_.lower() in _CHAIN_VERBS):
+                v = v.head
+            elif v.dep_ == "relcl":
+                return self._np(v.head)
+            else:
+                break
+        return []
+
+
+def _conjuncts(tok: Token) -> list[Token]:
+    out = [tok]
+    for c in tok.children:
+        if c.dep_ == "conj":
+            out.extend(_conjuncts(c))
+    return out
+
+
+def _inside_pp(tok: Token, head: Token) -> bool:
+    """Whether ``tok`` hangs from ``head`` through a preposition ("the head of Naftohaz")."""
+    t = tok
+    while t.i != head.i and t.head.i != t.i:
+        if t.dep_ in ("pobj", "prep", "relcl", "acl"):
+            return True
+        t = t.head
+    return False
+
+
+def _governing_verb(head: Token) -> tuple[Token | None, str]:
+    """The verb the agreement noun is the object or passive subject of ("signed a deal",
+    "the deal was sealed", "agreed on a deal", "entered into an alliance")."""
+    t = head
+    if t.dep_ == "conj":  # "signed a memorandum and an alliance"
+        t = t.head
+    if t.dep_ in ("dobj", "nsubjpass", "attr", "oprd") and t.head.pos_ in ("VERB", "AUX"):
+        return t.head, t.dep_
+    if t.dep_ == "pobj" and t.head.dep_ in ("prep", "agent") and t.head.head.pos_ == "VERB":
+        return t.head.head, "pobj"
+    if t.dep_ == "nsubj" and t.head.pos_ == "VERB":  # "the deal was sealed" misparsed as active
+        return t.head, "nsubjpass"
+    return None, ""
+
+
+def _is_modifier(index: PartyIndex, m: Party, head: Token) -> bool:
+    """An actor inside the agreement mention's own text counts only as a noun-phrase modifier."""
+    span = index.parsed.char_span(m.start, m.end, alignment_mode="expand")
+    return span is not None and all(t.i < head.i for t in span)
