@@ -7,8 +7,10 @@
   ``-`` for stdin, and N-Quads shards (``.nq``, ``.nq.gz``) written by an earlier build,
   whose graphs are loaded as they are. Articles are read one at a time (``kg.reading``).
 * **Incremental**: an article whose content hash the store already holds is skipped (unless
-  ``force``); a changed article replaces its own named graph. Two versions of one article in
-  the same run behave as if built one after the other.
+  ``force``); a changed article replaces its own named graph (``Article.identity`` says which:
+  URL, title and date, else the file's path). Two versions of one article in the same run
+  behave as if built one after the other. An article with the content of another source's
+  article (in this run or in the store) is a duplicate: built once, and reported.
 * **Extraction** runs on an engine (``kg.engine``): this process, worker processes, or a Dask
   cluster. Only this process writes the store (it has one writer), in input order.
 * **Writing** (``kg.writing.GraphWriter``): a new article's graph is added in a batch with
@@ -40,7 +42,7 @@ from rdflib import URIRef
 from kg.engine.shards import ShardWriter, is_shard, read_shard
 from kg.engine.work import ArticleResult, ArticleSummary, summarise
 from kg.errors import InputError
-from kg.namespaces import KGO
+from kg.namespaces import DCTERMS, KGO
 from kg.reading.article import Article
 from kg.reading.sources import ARTICLE_SUFFIXES, STDIN, iter_articles
 from kg.writing import FLUSH_EVERY, GraphWriter
@@ -69,6 +71,8 @@ class BuildReport:
 
     built: int = 0
     skipped: int = 0
+    duplicates: int = 0  # articles seen again at another source (same content): not built twice
+    duplicate_notes: list[tuple[str, str]] = field(default_factory=list)  # the first (source, same as)
     failed: int = 0
     triples: int = 0  # triples written, summed over the built articles' graphs
     counts: Counter = field(default_factory=Counter)  # facts per type, over built articles
@@ -200,17 +204,21 @@ def count_articles(sources: Iterable[str | os.PathLike[str]]) -> int | None:
 class _Skipped:
     source: str
     title: str | None
+    duplicate_of: str | None = None  # the source it is the same article as (same content)
 
 
 class _InFlight:
     """Content hashes of the graphs read but not yet committed, by graph: what the store will hold."""
 
     def __init__(self) -> None:
-        self._hashes: dict[str, tuple[str | None, int]] = {}
+        self._hashes: dict[str, tuple[str | None, int, str | None]] = {}
+        self._by_hash: dict[str, tuple[str, str | None]] = {}  # hash → (graph, source), in flight only
 
-    def add(self, graph: str, content_hash: str | None) -> None:
-        _old, n = self._hashes.get(graph, (None, 0))
-        self._hashes[graph] = (content_hash, n + 1)
+    def add(self, graph: str, content_hash: str | None, source: str | None = None) -> None:
+        _old, n, _source = self._hashes.get(graph, (None, 0, None))
+        self._hashes[graph] = (content_hash, n + 1, source)
+        if content_hash is not None:
+            self._by_hash[content_hash] = (graph, source)
 
     def get(self, graph: str) -> tuple[bool, str | None]:
         """(whether the graph is in flight, the hash it will have)."""
@@ -218,16 +226,69 @@ class _InFlight:
             return True, self._hashes[graph][0]
         return False, None
 
+    def source(self, graph: str) -> str | None:
+        """The source of the graph's last version in flight."""
+        return self._hashes[graph][2] if graph in self._hashes else None
+
+    def with_hash(self, content_hash: str) -> tuple[str, str | None] | None:
+        """(graph, source) of an article in flight with this content hash."""
+        found = self._by_hash.get(content_hash)
+        if found is None or self.get(found[0]) != (True, content_hash):
+            return None
+        return found
+
     def done(self, graph: str) -> None:
-        content_hash, n = self._hashes.get(graph, (None, 1))
+        content_hash, n, source = self._hashes.get(graph, (None, 1, None))
         if n <= 1:
             self._hashes.pop(graph, None)
+            if content_hash is not None and self._by_hash.get(content_hash, (None,))[0] == graph:
+                del self._by_hash[content_hash]
         else:
-            self._hashes[graph] = (content_hash, n - 1)
+            self._hashes[graph] = (content_hash, n - 1, source)
 
 
-def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight) -> Iterator[Any]:
-    """Items with unchanged articles (and graphs) replaced by ``_Skipped`` markers."""
+def _select(store, sparql: str) -> list[tuple]:
+    answer = store.query(sparql)
+    return list(answer[1]) if isinstance(answer, tuple) else []
+
+
+def _literal(text: str) -> str:
+    from rdflib import Literal
+
+    from kg.store import to_engine
+
+    return str(to_engine(Literal(text)))
+
+
+def _stored_with_hash(store, content_hash: str) -> list[tuple[str, str | None]]:
+    """(graph, source file) of each stored article with this content hash."""
+    rows = _select(store, "SELECT ?g ?source WHERE { GRAPH ?g { ?article <%s> %s "
+                          "OPTIONAL { ?article <%s> ?source } } }"
+                          % (KGO.contentHash, _literal(content_hash), KGO.sourceFile))
+    return [(str(g), None if source is None else str(source)) for g, source in rows]
+
+
+def _earlier_versions(store, source: str) -> list[str]:
+    """Graphs of articles read from the file ``source`` (named as given) under an identity
+    that was not the file's own: by its title (a title or date since edited), or, in a store
+    built before files were identified by their path, by its text. Those are earlier
+    versions of the file's article."""
+    rows = _select(store, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?article <%s> %s ; <%s> ?id "
+                          'FILTER (STRSTARTS(?id, "title:") || STRSTARTS(?id, "text:")) } }'
+                          % (KGO.sourceFile, _literal(source), DCTERMS.identifier))
+    return [str(g) for (g,) in rows]
+
+
+def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight,
+              earlier: dict[str, tuple[URIRef, ...]] | None = None) -> Iterator[Any]:
+    """Items with unchanged articles (and graphs) replaced by ``_Skipped`` markers.
+
+    An article whose content (text and metadata) is that of another article of this run or
+    of the store, read from another source, is the same article seen at two paths: a
+    ``_Skipped`` marker naming that source (with ``force`` too: it is never built twice). An
+    article read from a whole file whose earlier version the store holds under another
+    identity (``_earlier_versions``) gets that graph in ``earlier``, to be dropped with it.
+    """
     from kg.rdf import iris
 
     for item in items:
@@ -237,10 +298,21 @@ def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight) ->
         if isinstance(item, Article):
             graph, article, content_hash = str(iris.graph_iri(item)), iris.article_iri(item), item.content_hash
             source, title = item.source, item.title
-        else:  # a graph read from a shard
-            graph, content_hash = item.graph, item.content_hash
-            article = URIRef(item.article) if item.article else None
-            source, title = item.source, item.summary.title if item.summary else None
+            verdict = _article_verdict(item, graph, article, store, force, in_flight)
+            if verdict is not None:
+                yield verdict
+                continue
+            if store is not None and earlier is not None and (item.key or "").startswith("file:"):
+                stale = [g for g in _earlier_versions(store, source) if g != graph and not in_flight.get(g)[0]]
+                if stale:
+                    earlier[graph] = tuple(URIRef(g) for g in stale)
+            in_flight.add(graph, content_hash, source)
+            yield item
+            continue
+        # a graph read from a shard
+        graph, content_hash = item.graph, item.content_hash
+        article = URIRef(item.article) if item.article else None
+        source, title = item.source, item.summary.title if item.summary else None
         if not force and content_hash is not None:
             pending, will_have = in_flight.get(graph)
             if pending:
@@ -252,8 +324,41 @@ def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight) ->
             if unchanged:
                 yield _Skipped(source, title)
                 continue
-        in_flight.add(graph, content_hash)
+        in_flight.add(graph, content_hash, source)
         yield item
+
+
+def _article_verdict(item: Article, graph: str, article: URIRef, store, force: bool,
+                     in_flight: _InFlight) -> _Skipped | None:
+    """A ``_Skipped`` marker when the article need not be built (unchanged, or a duplicate
+    of another source's article), else None."""
+    source, title, content_hash = item.source, item.title, item.content_hash
+    pending, will_have = in_flight.get(graph)
+    if pending and will_have == content_hash:
+        earlier_source = in_flight.source(graph)
+        if earlier_source not in (None, source):
+            return _Skipped(source, title, duplicate_of=earlier_source)
+        if not force:
+            return _Skipped(source, title)
+    elif not pending and not force and store is not None:
+        if str(store.get_value(URIRef(graph), article, KGO.contentHash)) == content_hash:
+            stored_source = store.get_value(URIRef(graph), article, KGO.sourceFile)
+            if stored_source is not None and str(stored_source) != source:
+                return _Skipped(source, title, duplicate_of=str(stored_source))
+            return _Skipped(source, title)
+    other = in_flight.with_hash(content_hash)
+    if other is not None and other[0] != graph:
+        return _Skipped(source, title, duplicate_of=other[1])
+    if store is not None:
+        for stored_graph, stored_source in _stored_with_hash(store, content_hash):
+            if stored_graph == graph or in_flight.get(stored_graph)[0]:
+                continue  # this article itself, or a graph about to be replaced
+            if stored_source == source:
+                if not force:
+                    return _Skipped(source, title)  # this file, stored under an earlier identity
+                continue
+            return _Skipped(source, title, duplicate_of=stored_source)
+    return None
 
 
 def build(
@@ -270,6 +375,7 @@ def build(
     on_error: Callable[[str], None] | None = None,
     flush_every: int | None = FLUSH_EVERY,
     identity: bool = True,
+    on_duplicate: Callable[[str, str], None] | None = None,
 ) -> BuildReport:
     """Build every article of ``sources`` into ``store`` (and into N-Quads ``shards``, if given).
 
@@ -277,7 +383,8 @@ def build(
     unless ``fast`` (rules only; ignored with a given ``extractor`` or ``engine``); a given ``engine`` (e.g. a
     ``kg.engine.cluster.DaskEngine``) is used instead and left open for the caller.
     ``on_article`` gets each built or skipped article's summary, ``on_error`` each problem
-    (one line), in input order. ``flush_every`` bounds the store's write buffers (triples
+    (one line), in input order; ``on_duplicate`` gets (source, the source it repeats) for
+    each article seen again at another source, which is not built twice. ``flush_every`` bounds the store's write buffers (triples
     between flushes; None: only at the end). When articles were built into a store and
     ``identity`` is on, cross-article identity (``kg.identity.resolve``) is recomputed at the
     end. Never raises for a bad input; raises ``KgError`` for a store, shard directory or
@@ -293,20 +400,28 @@ def build(
         engine = open_engine("local", jobs=jobs, extractor=extractor, fast=fast)
     report = BuildReport(jobs=getattr(engine, "jobs", jobs), engine=getattr(engine, "name", "local"))
     in_flight = _InFlight()
+    earlier: dict[str, tuple[URIRef, ...]] = {}  # graph → earlier versions to drop with it
     writer = (GraphWriter(store, flush_every=flush_every, on_committed=lambda g: in_flight.done(str(g)))
               if store is not None else None)
     shard_writer = ShardWriter(shards) if shards is not None else None
     failed = True
     try:
-        for item in engine.map(_to_build(_items(sources), store, force, in_flight)):
+        for item in engine.map(_to_build(_items(sources), store, force, in_flight, earlier)):
             if isinstance(item, InputError):
                 _error(report, str(item), on_error)
+            elif isinstance(item, _Skipped) and item.duplicate_of is not None:
+                report.duplicates += 1
+                if len(report.duplicate_notes) < DETAILS_KEPT:
+                    report.duplicate_notes.append((item.source, item.duplicate_of))
+                if on_duplicate:
+                    on_duplicate(item.source, item.duplicate_of)
             elif isinstance(item, _Skipped):
                 report.skipped += 1
                 if on_article:
                     on_article(ArticleSummary(item.source, item.title, 0, {}, [], skipped=True))
             else:
-                _write(item, writer, shard_writer, in_flight, report, on_article, on_error)
+                _write(item, writer, shard_writer, in_flight, report, on_article, on_error,
+                       earlier.pop(item.graph, ()))
         if writer is not None:
             writer.close()
             if identity and report.built:
@@ -347,14 +462,15 @@ def _compact_after_load(store, written: int) -> bool:
 
 
 def _write(result: ArticleResult, writer: GraphWriter | None, shard_writer: ShardWriter | None,
-           in_flight: _InFlight, report: BuildReport, on_article, on_error) -> None:
+           in_flight: _InFlight, report: BuildReport, on_article, on_error,
+           earlier: tuple[URIRef, ...] = ()) -> None:
     if result.error is not None or writer is None:
         in_flight.done(result.graph)  # nothing of it will be written to a store
     if result.error is not None:
         _error(report, result.error, on_error)
         return
     if writer is not None:
-        writer.write(result)  # done once committed
+        writer.write(result, drop=earlier)  # done once committed
     if shard_writer is not None:
         shard_writer.write(result)
     summary = result.summary or ArticleSummary(result.source, None, result.as_ntriples().count("\n"), {}, [])

@@ -563,18 +563,22 @@ class Store:
         self._writable()
         self.replace_graph_ntriples(graph_iri, to_ntriples(triples, context=f"<{graph_iri}>"))
 
-    def replace_graph_ntriples(self, graph_iri: URIRef, ntriples: str) -> None:
+    def replace_graph_ntriples(self, graph_iri: URIRef, ntriples: str, *, drop: Iterable[URIRef] = ()) -> None:
         """Replace the content of the named graph ``graph_iri`` by N-Triples text, atomically.
 
         Runs as one SPARQL Update (remove the graph's triples from the union, ``DROP SILENT
         GRAPH``, ``INSERT DATA`` into the graph and the union), which the engine applies in a
         single transaction: readers see the old or the new graph, never a mix. ``ntriples``
         must be N-Triples (as :func:`to_ntriples` writes it); blank nodes become fresh ones,
-        shared within the graph. Empty text drops the graph.
+        shared within the graph. Empty text drops the graph. The graphs in ``drop`` (an
+        earlier version of the same article under another name) are removed in the same
+        transaction.
         """
         engine = self._writable()
         name = _require_iri(graph_iri)
         update = _drop_update(name)
+        for other in drop:
+            update += " ;\n" + _drop_update(_require_iri(other))
         if ntriples.strip():
             update += f" ;\nINSERT DATA {{\nGRAPH {name} {{\n{ntriples}\n}}\n{ntriples}\n}}"
         try:

@@ -73,8 +73,10 @@ class GraphWriter:
 
     # -- the calling thread
 
-    def write(self, result: ArticleResult) -> None:
-        """Write (or queue) the graph of one extracted article."""
+    def write(self, result: ArticleResult, *, drop: tuple[URIRef, ...] = ()) -> None:
+        """Write (or queue) the graph of one extracted article; the graphs in ``drop`` (the
+        same article's earlier version under another name) are removed with it, in the same
+        transaction on the embedded store."""
         self._collect()
         graph = URIRef(result.graph)
         if graph in self._pending_graphs:
@@ -84,12 +86,14 @@ class GraphWriter:
         if not self._bulk:
             triples = result.graph_triples()
             self.store.replace_graph(graph, triples)
+            for other in drop:  # a remote store: a second request, after the new graph is in
+                self.store.drop_graph(other)
             self._done([graph], len(triples))
             return
         ntriples = result.as_ntriples()
         quads = ntriples.count("\n")
-        if self.store.has_graph(graph):
-            self._submit(("replace", graph, ntriples), [graph], quads)
+        if drop or self.store.has_graph(graph):
+            self._submit(("replace", graph, ntriples, tuple(drop)), [graph], quads)
             return
         if self._pending and self._pending_quads + quads > self.batch_quads:
             self.flush()
@@ -164,7 +168,7 @@ class GraphWriter:
         if task[0] == "add":
             self.store.add_graphs(task[1])
         else:
-            self.store.replace_graph_ntriples(task[1], task[2])
+            self.store.replace_graph_ntriples(task[1], task[2], drop=task[3])
 
     def _count(self, quads: int) -> None:
         self._unflushed += quads

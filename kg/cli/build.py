@@ -83,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
             elif unchanged == UNCHANGED_LISTED + 1:
                 progress.message("unchanged: ... (further unchanged articles are only counted)")
 
+    def on_duplicate(_source: str, _same_as: str) -> None:
+        progress.advance()  # listed in the summary
+
     def on_error(message: str) -> None:
         progress.advance(0, errors=1)
         progress.message(f"error: {message}")
@@ -96,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             with Store.open(path) as store:
                 report = build(sources, store, force=args.force, engine=engine, shards=args.shards,
-                               on_article=on_article, on_error=on_error, identity=not args.no_identity)
+                               on_article=on_article, on_error=on_error, identity=not args.no_identity,
+                               on_duplicate=on_duplicate)
                 total = len(store)
     finally:
         progress.close()
@@ -111,8 +115,13 @@ def print_summary(report, path: str | None, total: int | None, *, no_store: bool
 
     out = sys.stdout
     where = "no store" if no_store else f"store {path if path else 'memory'} ({total} quads)"
-    out.write(f"Built {report.built} article(s), {report.skipped} unchanged, "
+    duplicates = f"{report.duplicates} duplicate(s), " if report.duplicates else ""
+    out.write(f"Built {report.built} article(s), {report.skipped} unchanged, {duplicates}"
               f"{report.failed} failed → {where}\n")
+    for source, same_as in report.duplicate_notes:
+        out.write(f"duplicate: {source} is the same article as {same_as} (one article, built once)\n")
+    if report.duplicates > len(report.duplicate_notes):
+        out.write(f"duplicate: ... and {report.duplicates - len(report.duplicate_notes)} more\n")
     for pipeline in report.pipelines:
         out.write(f"Read with: {pipeline}\n")
     for s in report.details:

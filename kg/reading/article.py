@@ -32,6 +32,7 @@ class Article:
     publisher: str | None = None
     url: str | None = None
     retrieved: dt.date | None = None  # retrieval date given by a citation line
+    key: str | None = None  # where it lives, for its identity: "file:/abs/path", "id:…", "line:…"
 
     @property
     def content_hash(self) -> str:
@@ -44,11 +45,18 @@ class Article:
 
     @property
     def identity(self) -> str:
-        """What makes two versions of an article 'the same article': URL, else title+date, else text."""
+        """What makes two versions of an article 'the same article', stable under edits:
+        its URL; else its title and publication date, when it has both; else where it lives
+        (``key``: a file's absolute path, a JSON Lines record's ``id`` or file and line);
+        else its title; else its text (standard input without metadata)."""
         if self.url:
             return "url:" + self.url.strip()
+        if self.title and self.date:
+            return f"title:{self.title.strip().lower()}|{self.date.isoformat()}"
+        if self.key:
+            return self.key
         if self.title:
-            return f"title:{self.title.strip().lower()}|{self.date.isoformat() if self.date else ''}"
+            return f"title:{self.title.strip().lower()}|"
         return "text:" + hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 

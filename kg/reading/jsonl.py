@@ -1,7 +1,8 @@
 """JSON Lines article collections: one JSON object per line, read as a stream.
 
 Owns the record schema: ``text`` (required, a non-empty string), and the optional strings
-``title``, ``date``, ``url``, ``publisher`` and ``retrieved``. Each line becomes an
+``title``, ``date``, ``url``, ``publisher``, ``retrieved`` and ``id`` (what identifies the
+record in its file when it has no URL). Each line becomes an
 ``Article`` whose source is ``"path:LINE"`` or an ``InputError`` for that line; a bad line
 never stops the lines after it. Lines are read one at a time, never the whole file.
 """
@@ -47,8 +48,12 @@ def _string_field(record: dict[str, Any], name: str, source: str, line: int) -> 
     return value
 
 
-def article_from_record(record: Any, source: str, line: int) -> Article:
-    """One decoded JSON value → ``Article``; raises ``InputError`` naming the line."""
+def article_from_record(record: Any, source: str, line: int, key_path: str | None = None) -> Article:
+    """One decoded JSON value → ``Article``; raises ``InputError`` naming the line.
+
+    Its identity key (used when it has no URL, or no title and date) is its ``id`` field
+    within the file, else the file (``key_path``, absolute) and line; none for standard input
+    without ``id``."""
     if not isinstance(record, dict):
         raise InputError(source, f"not a JSON object (found {_json_type(record)})", line)
     if "text" not in record:
@@ -78,6 +83,12 @@ def article_from_record(record: Any, source: str, line: int) -> Article:
                 "(use ISO 8601, e.g. 2012-12-05)", line,
             )  # fmt: skip
         dates[name] = parsed
+    record_id = _string_field(record, "id", source, line)
+    scope = key_path if key_path is not None else source
+    if record_id is not None and record_id.strip():
+        key: str | None = f"id:{scope}#{record_id.strip()}"
+    else:
+        key = f"line:{key_path}:{line}" if key_path is not None else None
     return Article(
         source=f"{source}:{line}",
         text=text,
@@ -86,6 +97,7 @@ def article_from_record(record: Any, source: str, line: int) -> Article:
         publisher=values["publisher"],
         url=values["url"],
         retrieved=dates["retrieved"],
+        key=key,
     )
 
 
@@ -105,7 +117,7 @@ def _lines(stream: IO[bytes], max_line_bytes: int) -> Iterator[tuple[bytes | Non
         yield None, size
 
 
-def _parse_line(line: str, source: str, number: int) -> Article | InputError:
+def _parse_line(line: str, source: str, number: int, key_path: str | None = None) -> Article | InputError:
     try:
         record = json.loads(line.strip(" \t\r\n"))
     except json.JSONDecodeError as err:
@@ -115,13 +127,13 @@ def _parse_line(line: str, source: str, number: int) -> Article | InputError:
     except ValueError as err:  # e.g. integers too long to convert
         return InputError(source, f"not valid JSON ({err})", number)
     try:
-        return article_from_record(record, source, number)
+        return article_from_record(record, source, number, key_path)
     except InputError as err:
         return err
 
 
 def iter_jsonl(
-    stream: IO[bytes], source: str, *, max_line_bytes: int = MAX_LINE_BYTES
+    stream: IO[bytes], source: str, *, max_line_bytes: int = MAX_LINE_BYTES, key_path: str | None = None
 ) -> Iterator[Article | InputError]:
     """Articles (and per-line errors) from a binary JSON Lines stream, line by line.
 
@@ -153,6 +165,6 @@ def iter_jsonl(
             yield InputError(source, problem, number)
             continue
         seen_content = True
-        yield _parse_line(line, source, number)
+        yield _parse_line(line, source, number, key_path)
     if not seen_content:
         yield InputError(source, "empty file")

@@ -9,6 +9,7 @@ unknown), ``html`` (.html/.htm) and ``jsonl`` (.jsonl, .jsonl.gz).
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import os
@@ -49,6 +50,11 @@ _BLANK = b" \t\r\n\x0b\x0c"
 def default_article_path() -> Path:
     """The bundled reference article (an AFP wire story of 5 December 2012)."""
     return Path(kg.__file__).parent / "data" / "global_alliance_2012.txt"
+
+
+def file_key(path: str) -> str:
+    """The identity key of a file's article: its absolute path, links resolved."""
+    return "file:" + os.path.realpath(path)
 
 
 def _kind(name: str) -> str | None:
@@ -144,7 +150,7 @@ def _sniff(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     return bytes(head), io.BufferedReader(_Replay(bytes(head), stream))
 
 
-def _read_jsonl_stream(stream: IO[bytes], source: str) -> Iterator[Article | InputError]:
+def _read_jsonl_stream(stream: IO[bytes], source: str, *, keyed: bool = False) -> Iterator[Article | InputError]:
     head, replay = _sniff(stream)
     # Only the first line decides whether the whole file is binary: a NUL byte in a later
     # line is that line's problem (reported with its number), not the file's.
@@ -152,14 +158,14 @@ def _read_jsonl_stream(stream: IO[bytes], source: str) -> Iterator[Article | Inp
     if problem := _not_text(head[:2]) or _not_text(first_line):
         yield InputError(source, problem)
     else:
-        yield from iter_jsonl(replay, source)
+        yield from iter_jsonl(replay, source, key_path=os.path.realpath(source) if keyed else None)
 
 
 def _read_jsonl(path: str, gzipped: bool) -> Iterator[Article | InputError]:
     try:
         with open(path, "rb") as raw:
             stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
-            yield from _read_jsonl_stream(stream, path)
+            yield from _read_jsonl_stream(stream, path, keyed=True)
     except gzip.BadGzipFile:
         yield InputError(path, "not a gzip file (the name ends in .gz)")
     except (EOFError, zlib.error):
@@ -179,7 +185,7 @@ def _read_file(path: str, kind: str) -> Iterator[Article | InputError]:
         if len(data) > MAX_FILE_BYTES:
             yield InputError(path, _too_large(len(data)))
             return
-        yield _from_bytes(data, path, kind)
+        yield dataclasses.replace(_from_bytes(data, path, kind), key=file_key(path))
     except InputError as err:
         yield err
     except OSError as err:
