@@ -586,3 +586,44 @@ def test_arbitrary_bytes_never_raise(data: bytes, suffix: str) -> None:
             item.text.encode("utf-8")  # no lone surrogates
         else:
             assert str(item).startswith(str(path)) or str(item).startswith(folder)
+
+
+# --- a plain text's title on its first line (the BBC layout) ---------------------------------
+
+
+BBC = ("Peugeot deal boosts Mitsubishi\n\nStruggling Japanese car maker Mitsubishi Motors has struck a deal "
+       "to supply French car maker Peugeot with 30,000 sports utility vehicles (SUV).\n\nThe two firms signed "
+       "a Memorandum of Understanding.\n")
+
+
+def test_a_plain_text_title_on_the_first_line_is_the_title_and_stays_in_the_text(tmp_path: Path) -> None:
+    path = tmp_path / "013.txt"
+    path.write_text(BBC, encoding="utf-8")
+    (article,) = read_file(path)
+    assert article.title == "Peugeot deal boosts Mitsubishi"
+    assert article.text == normalize_text(BBC), "the text is as before: extraction offsets do not move"
+    assert article.text.startswith("Peugeot deal boosts Mitsubishi\n\nStruggling")
+
+
+@pytest.mark.parametrize("first", ["Rivals of the pounds 400 Apple...", "Is this the end of the euro?"])
+def test_headline_punctuation_other_than_a_full_stop_keeps_the_title(tmp_path: Path, first: str) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(first + "\n\n" + BBC.split("\n\n", 1)[1], encoding="utf-8")
+    assert read_file(path)[0].title == first
+
+
+@pytest.mark.parametrize("text", [
+    "The two firms signed a memorandum.\n\nMitsubishi will build the cars in Japan.\n",  # a sentence
+    "Peugeot deal boosts Mitsubishi\nStruggling Japanese car maker Mitsubishi Motors struck a deal.\n",  # no blank line
+    "Peugeot deal boosts Mitsubishi\n",  # nothing after it
+    " ".join(["word"] * 30) + "\n\nMitsubishi will build the cars in Japan.\n",  # too long
+    "December 5 2012\n\nMitsubishi will build the cars in Japan.\n",  # a date line
+])  # fmt: skip
+def test_a_first_line_that_does_not_look_like_a_title_is_not_one(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(text, encoding="utf-8")
+    assert read_file(path)[0].title is None
+
+
+def test_a_heading_still_wins_over_the_first_line_rule(reference_article: Article) -> None:
+    assert reference_article.title == "EU, US in 'global alliance' to hit web child sex"

@@ -12,7 +12,8 @@ Owns the layout of ``.txt``/``.md`` articles such as the bundled reference artic
 
 The header (heading, date line, rule) and the trailer (copyright line, citation, copyright
 notice) become ``Article`` fields; they never reach the body text. Every part is optional:
-a file without them is just body text. A dateline such as "BRUSSELS, Dec 5 (Reuters) -"
+a file without them is just body text. Without a heading, a first line that looks like a
+title (short, no final full stop, then a blank line) is the title and stays in the text. A dateline such as "BRUSSELS, Dec 5 (Reuters) -"
 is part of the body and is kept.
 """
 
@@ -169,6 +170,27 @@ def _next_filled(lines: list[str], start: int) -> int | None:
     return None
 
 
+_MAX_TITLE_CHARS = 150
+_MAX_TITLE_WORDS = 25
+
+
+def _first_line_title(lines: list[str], start: int | None) -> str | None:
+    """The first line as a title, when it looks like one (the BBC layout and most text dumps):
+    short, with a letter, not ending in a full stop (or , ; :), not a date or trailer line,
+    followed by a blank line and more text. It stays part of the body text."""
+    if start is None or start + 1 >= len(lines) or lines[start + 1].strip():
+        return None
+    if _next_filled(lines, start + 1) is None:
+        return None
+    line = _squash(lines[start])
+    full_stop = line[-1] in ".,;:" and not line.endswith("...")  # "Rivals of the Apple..." is a title
+    if (len(line) > _MAX_TITLE_CHARS or len(line.split()) > _MAX_TITLE_WORDS or full_stop
+            or not any(ch.isalpha() for ch in line) or _RULE.match(line) or _metadata_kind(line)
+            or parse_date_line(line) is not None):
+        return None
+    return clean_inline(line) or None
+
+
 def parse_wire(text: str, source: str) -> Article:
     """A decoded ``.txt``/``.md`` article → ``Article``.
 
@@ -179,6 +201,7 @@ def parse_wire(text: str, source: str) -> Article:
     date: dt.date | None = None
     had_header = False
     start = _next_filled(lines, 0)
+    first_line = None
     if start is not None and (heading := _TITLE.match(_squash(lines[start]))):
         title = clean_inline(heading.group(1)) or None
         had_header = True
@@ -190,6 +213,8 @@ def parse_wire(text: str, source: str) -> Article:
         nxt = _next_filled(lines, start)
         if nxt is not None and _RULE.match(lines[nxt]):
             start = nxt + 1
+    else:
+        first_line = _first_line_title(lines, start)
     body_lines = lines[start:] if start is not None else []
     paragraphs, trailer, had_trailer = _strip_trailer(_split_paragraphs(body_lines))
     body = clean_body("\n\n".join("\n".join(p) for p in paragraphs))
@@ -200,7 +225,7 @@ def parse_wire(text: str, source: str) -> Article:
     return Article(
         source=source,
         text=body,
-        title=title or trailer.title,
+        title=title or trailer.title or first_line,
         date=date or trailer.date,
         publisher=trailer.publisher,
         url=trailer.url,
