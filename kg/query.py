@@ -992,13 +992,32 @@ _GRAPH_DEFAULTS = MappingProxyType({"table": "turtle", "json": "jsonld", "xml": 
 """How result format names read when the answer is a graph (CONSTRUCT/DESCRIBE)."""
 
 
+def _graph_text(graph: Graph, rdf) -> str:
+    """A CONSTRUCT/DESCRIBE answer in an RDF format. In a dataset format (N-Quads, TriG) the
+    answer is its triples in the default graph: N-Quads lines without a graph name (the
+    N-Triples lines), a TriG default graph block; rdflib refuses a plain Graph there."""
+    if rdf.name == "nquads":
+        return graph.serialize(format="nt")
+    if rdf.name == "trig":
+        from rdflib import Dataset
+
+        dataset = Dataset()
+        for prefix, namespace in graph.namespaces():
+            dataset.bind(prefix, namespace, override=False)
+        for triple in graph:
+            dataset.default_graph.add(triple)
+        return dataset.serialize(format="trig")
+    return graph.serialize(format=rdf.rdflib_name)
+
+
 def format_result(result: QueryResult, fmt: str, out: TextIO) -> None:
     """Write ``result`` to ``out`` in format ``fmt``.
 
     SELECT/ASK: table (aligned columns, IRIs and lexical forms, ``@lang`` shown, a row
     count footer), csv (SPARQL 1.1 CSV: plain values, CRLF), tsv (SPARQL 1.1 TSV: N-Triples
     terms), json (SPARQL 1.1 results JSON) or xml (SPARQL results XML).
-    CONSTRUCT/DESCRIBE: any RDF format (``table`` means turtle, ``json`` JSON-LD, ``xml`` RDF/XML).
+    CONSTRUCT/DESCRIBE: any RDF format (``table`` means turtle, ``json`` JSON-LD, ``xml`` RDF/XML);
+    in N-Quads or TriG the answer's triples are in the default graph.
     """
     if result.kind == "graph":
         graph = result.graph if result.graph is not None else Graph()
@@ -1006,7 +1025,7 @@ def format_result(result: QueryResult, fmt: str, out: TextIO) -> None:
         if name in ("csv", "tsv"):
             raise UsageError(f"a CONSTRUCT or DESCRIBE answer is RDF, not a table: use an RDF format, not {fmt}")
         rdf = rdf_format(name)
-        text = graph.serialize(format=rdf.rdflib_name)
+        text = _graph_text(graph, rdf)
         out.write(text if text.endswith("\n") or not text else text + "\n")
         return
     try:

@@ -535,3 +535,26 @@ def test_a_closed_pipe_is_not_a_crash(reference_store: Path, tmp_path: Path, arg
     # 141 (128 + SIGPIPE) when kg noticed the closed pipe; 0 when all its output fit in the pipe.
     assert status.read_text(encoding="ascii").strip() in ("0", "141")
 
+
+
+@pytest.mark.parametrize("fmt,parser", [("nquads", "nquads"), ("nq", "nquads"), ("trig", "trig")])
+@pytest.mark.parametrize("query", [
+    "CONSTRUCT { ?p <https://schema.org/name> ?name } WHERE { ?p a <https://schema.org/Person> ; <https://schema.org/name> ?name }",
+    "DESCRIBE <https://w3id.org/kgnews/id/person/eric-holder>",
+])  # fmt: skip
+def test_a_graph_answer_in_a_quad_format_is_its_triples_in_the_default_graph(
+        reference_store: Path, run_kg, fmt: str, parser: str, query: str) -> None:
+    from rdflib import Dataset
+    from rdflib.compare import isomorphic
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from kg.store import Store
+
+    code, out, err = run_kg("query", "-", "--store", reference_store, "-f", fmt, stdin=query)
+    assert code == 0 and err == "", err
+    dataset = Dataset()
+    dataset.parse(data=out, format=parser)
+    assert [g.identifier for g in dataset.graphs() if len(g)] == [DATASET_DEFAULT_GRAPH_ID]
+    with Store.open(reference_store, read_only=True) as store:
+        expected = store.query(query)
+    assert len(expected) > 0 and isomorphic(dataset.default_graph, expected)

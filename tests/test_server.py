@@ -28,8 +28,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from conftest import kg_env
 from kg.query import load_query, run_query
@@ -255,6 +256,24 @@ def test_construct_content_negotiation(served: KgServe, reference_store: Path, a
     with Store.open(reference_store, read_only=True) as store:
         local = store.query(query)
     assert len(remote) > 0 and isomorphic(remote, local)
+
+
+@pytest.mark.parametrize("accept,parser", [("application/n-quads", "nquads"), ("application/trig", "trig")])
+@pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
+def test_a_graph_answer_in_a_quad_format_is_its_triples_in_the_default_graph(
+        served: KgServe, reference_store: Path, accept: str, parser: str, form: str) -> None:
+    query = ("CONSTRUCT { ?p <https://schema.org/name> ?name } "
+             "WHERE { ?p a <https://schema.org/Person> ; <https://schema.org/name> ?name }"
+             if form == "CONSTRUCT" else "DESCRIBE <https://w3id.org/kgnews/id/person/eric-holder>")
+    status, headers, body = post_query(served.sparql, query, accept=accept)
+    assert status == 200, body
+    assert headers["Content-Type"].split(";")[0] == accept
+    dataset = Dataset()
+    dataset.parse(data=body, format=parser)
+    assert [g.identifier for g in dataset.graphs() if len(g)] == [DATASET_DEFAULT_GRAPH_ID]
+    with Store.open(reference_store, read_only=True) as store:
+        local = store.query(query)
+    assert len(local) > 0 and isomorphic(dataset.default_graph, local)
 
 
 def test_ask_answers_in_json_and_xml(served: KgServe) -> None:
