@@ -7,7 +7,8 @@ portfolio words; A = a country, demonym or organisation; N = a run of capitalise
 - ``[A['s]] R, N,``                "Kenya's foreign minister, Ruth Wanjiru,"
 - ``N, [the] [A['s]] R [of|for|at A]``  "Ruth Wanjiru, Kenya's foreign minister", "Li Wei, head of the WHO"
 - ``Mr|Ms|Dr ... N``               honorifics (which also tell gender)
-- ``N said|told|added`` / ``said N`` / ``according to N``  a speaker not introduced by a role.
+- ``N said|told|added`` / ``said N`` / ``according to N``  a speaker not introduced by a role;
+- with a parse, a full name its NER reads as a person that no shape above introduced.
 
 Surname-only mentions later in the article resolve to the person introduced earlier.
 """
@@ -138,6 +139,20 @@ class PeopleFinder:
                 start = self._name_run_backwards(toks, i, ent_at)
                 if i - start >= 2 and not covered.intersection(range(start, i)):
                     add_person(doc[start:i], None, None)
+
+        # full names the parse's NER finds and no rule introduced ("Drayton Valentine, an economist")
+        if ctx.parsed is not None:
+            for ent in ctx.parsed.ents:
+                if ent.label_ != "PERSON":
+                    continue
+                span = doc.char_span(ent.start_char, ent.end_char, alignment_mode="contract")
+                if span is None or len(span) < 2 or covered.intersection(range(span.start, span.end)) \
+                        or any(i in ent_at for i in range(span.start, span.end)):
+                    continue
+                words = [texts[i] for i in range(span.start, span.end)]
+                if all((_is_name_word(w) and w not in _NOT_NAMES and w.lower() not in self.role_words)
+                       or w.lower() in _PARTICLES for w in words):
+                    add_person(span, None, None)
 
         # surname-only and short mentions of known persons
         for i, text in enumerate(texts):

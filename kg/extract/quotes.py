@@ -31,7 +31,13 @@ _AFTER_VERB_SPEAKER = re.compile(rf"^[\s,.!?;:—–-]*{_SPEECH}\s+(?P<who>[^\".
 _BEFORE = re.compile(rf"(?P<who>[^\".“”;]{{1,100}}?)\s+(?:{_SPEECH}|according to)\b(?P<rest>[^\"“”]{{0,120}})$", re.I)
 # what every match of _BEFORE holds: a cheap test that spares its slow search most of the time
 _BEFORE_CUE = re.compile(rf"\s(?:{_SPEECH}|according to)\b", re.I)
+_INTRODUCES = re.compile(r"\s*:")
+_APPOSITION_NAME = re.compile(r",\s+(?P<name>[A-Z][^,.;:\"“”]{1,60})")
 _ACCORDING = re.compile(r"^[\s,]*according to\s+(?P<who>[^\".“”,;]{1,80})", re.I)
+
+
+MIN_QUOTE_WORDS = 5
+"""A quotation has at least this many words; a shorter quoted phrase is a partial quote."""
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,23 @@ def find_quotes(ctx: ArticleContext, spans: list[QuoteSpan] | None = None) -> li
         speaker: str | None = None
         # attribution after: '," she said' / '," said Dupont' / ', X told reporters'
         # (not when the quote ends its sentence: '... cooperation". Relations ..., but X said ...')
-        ends_sentence = _ENDS_SENTENCE.match(after) is not None
+        # a quote that ends with its own full stop, followed by a capitalised word, ended its sentence:
+        # '"... cannot win." Neil O'Brien, director of Vote No, said: "..."' is the next quote's speaker
+        ends_sentence = _ENDS_SENTENCE.match(after) is not None or (
+            inner.rstrip()[-1:] == "." and after.lstrip()[:1].isupper())
         m = None if ends_sentence else _ACCORDING.match(after) or _AFTER_VERB_SPEAKER.match(after)
         if m and not _looks_like_clause(m.group("who")):
-            speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker, first=True)
+            # 'said Dominica's prime minister, Vernon Laville': the person named after the role
+            named = _APPOSITION_NAME.match(after, m.end("who"))
+            appositive = named and ctx.persons_in(after_offset + named.start("name"), after_offset + named.end("name"))
+            if appositive:
+                speaker = appositive[0].key
+            else:
+                speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker, first=True)
         if speaker is None and not ends_sentence:
             m = _AFTER_SPEAKER_VERB.match(after)
+            if m and _INTRODUCES.match(after, m.end()):
+                m = None  # 'X said: "..."' introduces the quote after it
             if m and (len(m.group("who").split()) <= 8 or ctx.persons_in(after_offset + m.start("who"), after_offset + m.end("who"))):
                 speaker = _resolve(ctx, m.group("who"), after_offset + m.start("who"), last_speaker, first=True)
         # attribution before: 'X said: "' / 'X said the plan "will ...'
@@ -113,6 +130,8 @@ def find_quotes(ctx: ArticleContext, spans: list[QuoteSpan] | None = None) -> li
             speaker = quotes[-1].speaker
         if speaker is None and (words < 8 or not re.search(r"\b(?:we|our|us|i|my|me)\b", inner, re.I)):
             continue  # a scare quote or a title, not a quotation
+        if words < MIN_QUOTE_WORDS:
+            continue  # a quoted word or phrase ("seems straightforward"), not a statement
         clean = inner.strip().rstrip(",").strip()
         if not clean:
             continue
@@ -141,8 +160,9 @@ def _resolve(ctx: ArticleContext, who: str, offset: int, last_speaker: str | Non
     if key is not None:
         return key
     # a role description: "the commissioner", "Kenya's foreign minister"
+    words = set(re.split(r"[\s-]+", low))  # "the secretary-general": role words are split at hyphens
     for pk in reversed(_persons_before(ctx, offset)):
-        if any(w in low.split() for w in _role_words(ctx, pk)):
+        if any(w in words for w in _role_words(ctx, pk)):
             return pk
     orgs = ctx.mentions_in(offset, offset + len(who_stripped) + 1, (ORGANISATION, COUNTRY))
     if orgs:
