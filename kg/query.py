@@ -45,6 +45,7 @@ __all__ = [
     "QueryResult",
     "QueryText",
     "bind_params",
+    "check_nesting",
     "decode_escapes",
     "external_targets",
     "format_result",
@@ -790,6 +791,30 @@ def _choose_text(query: QueryText, params: Mapping[str, str | Term]) -> str:
 
 # --- running ---------------------------------------------------------------------------------
 
+MAX_NESTING = 256
+"""How deep ``{``, ``(`` and ``[`` may nest in a query or update. The engine's parser recurses
+once per level and crashes the process (a segmentation fault, no message) somewhere past a
+few thousand; real queries nest a dozen levels at most."""
+
+
+def check_nesting(text: str, limit: int = MAX_NESTING) -> None:
+    """Raise ``QueryError`` (one line, with the line and column) when brackets in ``text``
+    nest deeper than ``limit``, before any parser (kg's or the engine's) sees it. Brackets in
+    strings, IRIs and comments do not count; the text is read as written and with codepoint
+    escapes decoded, as the engine reads it."""
+    for version in dict.fromkeys((text, decode_escapes(text))):
+        depth = 0
+        for token in _tokens(version):
+            if token.text in ("{", "(", "["):
+                depth += 1
+                if depth > limit:
+                    line = version.count("\n", 0, token.start) + 1
+                    column = token.start - (version.rfind("\n", 0, token.start) + 1) + 1
+                    raise QueryError(f"brackets nest more than {limit} deep (line {line}, column {column}): "
+                                     "kg refuses such a query before the SPARQL engine, which could crash on it")
+            elif token.text in ("}", ")", "]"):
+                depth = max(0, depth - 1)
+
 
 def run_query(
     store: Store,
@@ -808,6 +833,7 @@ def run_query(
         text = _choose_text(query, params)  # the same answer; from bound values, index lookups beat scans
     named = isinstance(query, QueryText) and query.named
     try:
+        check_nesting(text)
         check_syntax(text, prefixes=prefixes)
         bound = bind_params(text, params or {}, columns_only=named)
     except QueryError as error:

@@ -558,3 +558,25 @@ def test_a_graph_answer_in_a_quad_format_is_its_triples_in_the_default_graph(
     with Store.open(reference_store, read_only=True) as store:
         expected = store.query(query)
     assert len(expected) > 0 and isomorphic(dataset.default_graph, expected)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE " + "{" * 20_000 + " ?s ?p ?o " + "}" * 20_000,
+    "SELECT * WHERE { ?s ?p ?o FILTER (" + "(" * 5_000 + "?o" + ")" * 5_000 + ") }",
+    "SELECT * WHERE \\u007B" * 1 + "{" * 300 + " ?s ?p ?o " + "}" * 301,  # an escaped brace counts too
+], ids=["braces", "parentheses", "escaped"])
+def test_deeply_nested_sparql_is_refused_in_one_line_before_the_engine(reference_store: Path, run_kg,
+                                                                       query: str) -> None:
+    code, out, err = run_kg("query", "-", "--store", reference_store, stdin=query)
+    assert code == 1, f"exit {code} (139 is the engine crashing)"
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert "brackets nest more than 256 deep" in err
+
+
+def test_nesting_up_to_the_limit_and_brackets_in_strings_are_fine(reference_store: Path, run_kg) -> None:
+    deep = "SELECT (" + "(" * 250 + "1" + ")" * 250 + " AS ?x) WHERE { }"
+    code, out, err = run_kg("query", "-", "--store", reference_store, "-f", "csv", stdin=deep)
+    assert code == 0 and out.splitlines() == ["x", "1"], err
+    stringy = 'SELECT ?x WHERE { BIND ("' + "{(" * 1000 + '" AS ?x) }  # ' + "{" * 1000
+    code, out, err = run_kg("query", "-", "--store", reference_store, "-f", "csv", stdin=stringy)
+    assert code == 0, err

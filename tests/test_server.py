@@ -276,6 +276,18 @@ def test_a_graph_answer_in_a_quad_format_is_its_triples_in_the_default_graph(
     assert len(local) > 0 and isomorphic(dataset.default_graph, local)
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE " + "{" * 20_000 + " ?s ?p ?o " + "}" * 20_000,
+    "SELECT * WHERE { ?s ?p ?o FILTER (" + "(" * 5_000 + "?o" + ")" * 5_000 + ") }",
+], ids=["braces", "parentheses"])
+def test_deeply_nested_sparql_is_refused_before_a_worker_runs_it(served: KgServe, query: str) -> None:
+    status, _, body = post_query(served.sparql, query, accept="application/sparql-results+json")
+    assert status == 400, body[:200]
+    assert b"brackets nest more than 256 deep" in body and body.strip().count(b"\n") == 0
+    status, _, _ = post_query(served.sparql, "ASK { ?s ?p ?o }", accept="application/sparql-results+json")
+    assert status == 200, "the server goes on answering"
+
+
 def test_ask_answers_in_json_and_xml(served: KgServe) -> None:
     query = "ASK { ?s <https://schema.org/name> \"Eric Holder\" }"
     status, _, body = post_query(served.sparql, query)

@@ -327,6 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
         if any(params.get(name) for name in ("default-graph-uri", "named-graph-uri")):
             raise _HttpError(400, "default-graph-uri and named-graph-uri are not supported: the default graph "
                                   "is the union of the article graphs; use FROM / FROM NAMED or GRAPH in the query")
+        _check_nesting(query)
         form = operation_form(query)
         if form == "update":
             raise _HttpError(400, "this is an update, not a query: POST it as update=… or an application/sparql-update body")
@@ -378,6 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HttpError(401, "the token is not right", {"WWW-Authenticate": 'Bearer realm="kg", error="invalid_token"'})
         if not update.strip():
             raise _HttpError(400, "the update is empty")
+        _check_nesting(update)
         if operation_form(update) in ("select", "ask", "graph"):
             raise _HttpError(400, "this is a query, not an update: send it as query=… or an application/sparql-query body")
         try:
@@ -403,6 +405,17 @@ class _Handler(BaseHTTPRequestHandler):
             prefix = "internal error: " if reply["error"] == "internal" else ""
             raise _HttpError(status, prefix + reply["message"])
         return reply
+
+
+def _check_nesting(text: str) -> None:
+    """400 for a query or update nested too deep for the engine (which could crash a worker)."""
+    from kg.errors import QueryError
+    from kg.query import check_nesting
+
+    try:
+        check_nesting(text)
+    except QueryError as error:
+        raise _HttpError(400, str(error)) from None
 
 
 def _one(params: Mapping[str, list[str]], name: str) -> str | None:
