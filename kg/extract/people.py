@@ -85,12 +85,17 @@ class PeopleFinder:
                 seen_posts.add(sig)
                 posts.append(Post(person=key, role=role_text, affiliation=aff_key, evidence=ev))
 
+        org_spans = [(e.start_char, e.end_char) for e in ctx.parsed.ents if e.label_ == "ORG"] \
+            if ctx.parsed is not None else []
         for role in roles:
+            if any(s <= role.start_char and role.end_char <= e for s, e in org_spans):
+                continue  # "General Motors": a title word inside an organisation's name
             # R N : "Attorney General Jane Doe"
             n_end = self._name_run(toks, role.end, ent_at)
             if n_end > role.end and (n_end - role.end >= 2 or self._single_name_ok(toks, role.end)):
                 add_person(doc[role.end:n_end], role,
-                           self._affiliation_before(toks, role, ent_at) or self._affiliation_after(toks, role.end, ent_at))
+                           self._affiliation_before(toks, role, ent_at) or self._affiliation_after(toks, role.end, ent_at)
+                           or _name_before(ctx, role))
                 continue
             # R, N, : "Kenya's foreign minister, Ruth Wanjiru,"
             if role.end < n_toks and texts[role.end] == ",":
@@ -320,6 +325,28 @@ class PeopleFinder:
             if m is not None and m.kind == DEMONYM and j + 1 < len(lowers) and lowers[j + 1] in _GOVERNMENT_WORDS:
                 return m
         return None
+
+
+def _name_before(ctx: ArticleContext, role: Span) -> Mention | None:
+    """With a parse, the organisation named right before a role ("Ryanair chairman David
+    Bonderman", "Sal Oppenheim Bank analyst"): the run of proper nouns there, made a mention."""
+    if ctx.parsed is None or role.start == 0:
+        return None
+    doc = ctx.doc
+    end = role.start
+    start = end
+    while start > 0 and doc[start - 1].text[:1].isupper() and doc[start - 1].text not in _NOT_NAMES:
+        start -= 1
+    if start == end:
+        return None
+    span = ctx.parsed.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text), alignment_mode="expand")
+    if span is None or any(t.pos_ != "PROPN" or t.ent_type_ in ("PERSON", "GPE", "NORP", "DATE") for t in span):
+        return None
+    name = doc[start:end].text
+    mention = Mention(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text), name, ORGANISATION, name)
+    ctx.mentions.append(mention)
+    ctx.mentions.sort(key=lambda m: m.start)
+    return mention
 
 
 _GOVERNMENT_WORDS = frozenset({"government", "authorities", "administration", "cabinet", "presidency", "state"})
