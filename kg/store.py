@@ -459,7 +459,7 @@ class Store:
         lock = _acquire_lock(directory)
         try:
             engine = ox.Store(str(directory))
-        except OSError as error:
+        except (OSError, RuntimeError) as error:  # RuntimeError: "Corruption: …" of damaged files
             _release_lock(lock)
             message = _one_line(error)
             if "lock" in message.lower():

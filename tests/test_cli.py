@@ -580,3 +580,17 @@ def test_nesting_up_to_the_limit_and_brackets_in_strings_are_fine(reference_stor
     stringy = 'SELECT ?x WHERE { BIND ("' + "{(" * 1000 + '" AS ?x) }  # ' + "{" * 1000
     code, out, err = run_kg("query", "-", "--store", reference_store, "-f", "csv", stdin=stringy)
     assert code == 0, err
+
+
+def test_a_corrupted_store_is_one_line_for_build_as_for_query(reference_store: Path, tmp_path: Path, run_kg) -> None:
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(reference_store, store)
+    for manifest in store.glob("MANIFEST-*"):
+        manifest.write_bytes(b"garbage")
+    for command in (["build", "-q"], ["query", "members"]):
+        code, out, err = run_kg(*command, "--store", store)
+        assert code == 1 and out == "", (command, err)
+        assert err.count("\n") == 1 and "internal error" not in err and "Traceback" not in err, err
+        assert f"cannot open store {store}" in err, err

@@ -627,3 +627,49 @@ def test_a_first_line_that_does_not_look_like_a_title_is_not_one(tmp_path: Path,
 
 def test_a_heading_still_wins_over_the_first_line_rule(reference_article: Article) -> None:
     assert reference_article.title == "EU, US in 'global alliance' to hit web child sex"
+
+
+# --- messages that said the wrong thing (issue 14, item 12) -------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x1c", "\x1f", "\x7f", "\u200b"])
+def test_a_file_of_control_characters_is_not_called_empty(tmp_path: Path, char: str) -> None:
+    path = tmp_path / "c.txt"
+    path.write_text(char * 20_000, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_file(path)
+    assert caught.value.problem == "no article text (only invisible or control characters)"
+    (tmp_path / "c.jsonl").write_text(json.dumps({"text": char * 200}) + "\n", encoding="utf-8")
+    (error,) = list(iter_articles([tmp_path / "c.jsonl"]))
+    assert isinstance(error, InputError) and "only invisible or control characters" in error.problem
+
+
+@pytest.mark.parametrize("content", ["", "   \n\n\t\r\n"])
+def test_an_empty_or_blank_file_is_still_empty(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "e.txt"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match="empty file"):
+        read_file(path)
+
+
+def test_an_unreadable_folder_is_one_error(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    (folder / "a.txt").write_text("France and Germany signed a treaty.", encoding="utf-8")
+    listdir = os.listdir
+
+    def denied(path):
+        if os.fspath(path) == str(folder):
+            raise PermissionError(13, "Permission denied", str(path))
+        return listdir(path)
+
+    monkeypatch.setattr(os, "listdir", denied)
+    found = list(iter_articles([folder]))
+    assert [str(item) for item in found] == [f"{folder}: permission denied"]
+
+
+def test_an_unterminated_json_string_says_at_column_once(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"text": "abc\n', encoding="utf-8")
+    (error,) = list(iter_articles([path]))
+    assert error.problem == "not valid JSON (Unterminated string starting at column 10)"

@@ -63,6 +63,8 @@ def article_from_record(record: Any, source: str, line: int, key_path: str | Non
         raise InputError(source, 'field "text" is null; it must hold the article text', line)
     text = clean_body(raw_text)
     if not text:
+        if raw_text.strip(" \t\r\n"):
+            raise InputError(source, 'field "text" holds no article text (only invisible or control characters)', line)
         raise InputError(source, 'field "text" is empty', line)
     check_text(text, source, line)
     values: dict[str, str | None] = {}
@@ -121,7 +123,9 @@ def _parse_line(line: str, source: str, number: int, key_path: str | None = None
     try:
         record = json.loads(line.strip(" \t\r\n"))
     except json.JSONDecodeError as err:
-        return InputError(source, f"not valid JSON ({err.msg} at column {err.colno})", number)
+        # "Unterminated string starting at" already ends in "at"
+        where = "column" if err.msg.endswith(" at") else "at column"
+        return InputError(source, f"not valid JSON ({err.msg} {where} {err.colno})", number)
     except RecursionError:
         return InputError(source, "not valid JSON (nested too deeply)", number)
     except ValueError as err:  # e.g. integers too long to convert

@@ -15,6 +15,7 @@ import io
 import os
 import stat
 import sys
+import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -88,10 +89,18 @@ def _not_text(head: bytes) -> str | None:
     return None
 
 
+_INVISIBLE = "no article text (only invisible or control characters)"
+
+
 def _decode(data: bytes, source: str) -> str:
-    """Whole-file bytes → text, or ``InputError`` for empty, binary or non-UTF-8 data."""
-    if not data.strip(_BLANK):
+    """Whole-file bytes → text, or ``InputError`` for empty, binary or non-UTF-8 data.
+
+    "empty file" means no bytes, or only spaces, tabs and line breaks; a file of other
+    invisible characters (form feeds, control characters) is not empty: it has no text."""
+    if not data.strip(b" \t\r\n"):
         raise InputError(source, "empty file")
+    if not data.strip(_BLANK):
+        raise InputError(source, _INVISIBLE)
     if problem := _not_text(data):
         raise InputError(source, problem)
     skip = len(_BOM) if data.startswith(_BOM) else 0
@@ -100,7 +109,8 @@ def _decode(data: bytes, source: str) -> str:
     except UnicodeDecodeError as err:
         raise InputError(source, f"not valid UTF-8 at byte {skip + err.start}") from None
     if not text.strip():
-        raise InputError(source, "empty file")
+        spaces_only = all(char in "\t\r\n" or unicodedata.category(char)[0] == "Z" for char in text)
+        raise InputError(source, "empty file" if spaces_only else _INVISIBLE)
     return text
 
 
@@ -239,6 +249,7 @@ def _walk(root: str) -> Iterator[str | InputError]:
     problem = enter(root)
     if problem:
         yield problem
+        return  # one error for an unreadable folder, not a second "no article files"
     while stack:
         path = next(stack[-1], None)
         if path is None:
@@ -266,6 +277,7 @@ def _read_path(path: str) -> Iterator[Article | InputError]:
         found = False
         for item in _walk(path):
             if isinstance(item, InputError):
+                found = found or item.source == path  # the folder itself: already reported
                 yield item
             else:
                 found = True

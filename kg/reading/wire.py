@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from kg.errors import InputError
@@ -221,6 +222,8 @@ def parse_wire(text: str, source: str) -> Article:
     if not body:
         if had_header or had_trailer:
             raise InputError(source, "no article text after removing metadata")
+        if not any(unicodedata.category(char)[0] not in "ZC" for char in text):
+            raise InputError(source, "no article text (only invisible or control characters)")
         raise InputError(source, "no article text (nothing left after removing markup)")
     return Article(
         source=source,
