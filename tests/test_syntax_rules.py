@@ -173,3 +173,27 @@ def test_speech_verbs_attribute_quotes() -> None:
     facts = facts_of('"We will protect our fishing grounds together," Norway\'s foreign minister Anne Berg '
                      'told reporters.')
     assert facts.quotes and facts.actors[facts.quotes[0].speaker].name == "Anne Berg"
+
+
+# -- collectives resolved to the parties named before ------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Norway and Iceland met in Oslo on Monday. The two countries signed a fishing pact on Tuesday.",
+     {"NOR", "ISL"}),
+    ("Peugeot and Mitsubishi held talks in Paris. Both sides agreed a production deal on Friday.",
+     {"Peugeot", "Mitsubishi"}),
+])
+def test_the_two_countries_and_both_sides_are_the_parties_named_before(text: str, expected: set[str]) -> None:
+    assert all_members(facts_of(text)) == expected
+    assert all_members(facts_of(text, fast=True)) != expected  # what the parse adds
+
+
+def test_said_countrys_minister_name_is_the_person() -> None:
+    facts = facts_of('"We have waited ten years for this fishing pact," said Norway\'s fisheries minister, '
+                     'Kari Nordmann.')
+    assert [facts.actors[q.speaker].name for q in facts.quotes] == ["Kari Nordmann"]
+
+
+def test_a_short_quoted_phrase_is_not_a_quotation() -> None:
+    facts = facts_of('Foreign Secretary Jack Straw said the question "seems straightforward" to him.')
+    assert facts.quotes == []

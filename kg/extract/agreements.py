@@ -123,7 +123,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
                     or low in JOIN_VERBS or low in SPEECH_VERBS or not any(c.isalpha() for c in low) \
                     or prev.text in {"'s", "’s"}:
                 break
-            if _cap(prev.text) and not any(m.start <= prev.idx < m.end for m in ctx.mentions):
+            if _cap(prev.text) and not any(m.start <= prev.idx < m.end for m in ctx.mentions) \
+                    and not _proper_modifier(ctx, prev, tok):
                 break
             s -= 1
         if ctx.parsed is not None:  # the parse knows which words describe the noun
@@ -599,6 +600,19 @@ _NOT_DESCRIBING = frozenset({"dollars", "euros", "pounds", "bn", "m", "billion",
                              "further", "fresh", "previous", "current", "proposed", "planned", "alleged"})
 
 
+def _proper_modifier(ctx: ArticleContext, word, head) -> bool:
+    """With a parse: ``word`` (a token of ``ctx.doc``) is a proper noun that modifies the
+    agreement noun ``head`` ("a Guidant deal", "the Warwick agreement")."""
+    if ctx.parsed is None:
+        return False
+    w = ctx.parsed.char_span(word.idx, word.idx + len(word.text), alignment_mode="expand")
+    h = ctx.parsed.char_span(head.idx, head.idx + len(head.text), alignment_mode="expand")
+    if w is None or h is None:
+        return False
+    t = w.root
+    return t.pos_ == "PROPN" and t.dep_ in ("compound", "nmod", "poss") and t.head.i == h.root.i
+
+
 def _describing_start(ctx: ArticleContext, s: int, i: int) -> int:
     """The first token (of ``ctx.doc``, from ``s``) of the words that describe the agreement noun
     at token ``i``: the words right before it up to a verb the parse sees ("seals a deal"), a
@@ -638,6 +652,8 @@ def _norm(label: str) -> str:
 
 
 def _launch_in_sentence(ctx: ArticleContext, si: int) -> bool:
+    """Whether sentence ``si`` has a launch or joining verb form (where an agreement's date and
+    place are read first)."""
     words = re.findall(r"[a-z]+", ctx.sentences[si].text.lower())
     return any(w in LAUNCH_VERBS or w in JOIN_VERBS for w in words)
 

@@ -28,13 +28,22 @@ from spacy.tokens import Doc, Token
 from kg.extract.lexicon import SYNTAX
 from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
 
-_PARTY_VERBS = SYNTAX.get("party_verbs", frozenset())
+PARTY_VERBS: frozenset[str] = SYNTAX.get("party_verbs", frozenset())
+"""Lemmas of the verbs that make their subjects parties ("sign", "agree", "seal", ...)."""
+_PARTY_VERBS = PARTY_VERBS
 _PARTY_PREPS = SYNTAX.get("party_prepositions", frozenset())
 _CHAIN_VERBS = SYNTAX.get("chain_verbs", frozenset())
 _BYSTANDER_VERBS = SYNTAX.get("bystander_verbs", frozenset())
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _NP_MODIFIERS = frozenset({"compound", "amod", "nmod", "poss", "npadvmod", "nummod"})
 _ACTOR_KINDS = (COUNTRY, DEMONYM, ORGANISATION)
+_STATES = frozenset({COUNTRY, DEMONYM})
+_COLLECTIVES: dict[str, frozenset[str]] = {  # a collective noun -> the kinds of actor it stands for (empty: any)
+    "countries": _STATES, "nations": _STATES, "states": _STATES, "governments": _STATES,
+    "sides": frozenset(), "parties": frozenset(), "signatories": frozenset(), "partners": frozenset(),
+    "companies": frozenset({ORGANISATION}), "firms": frozenset({ORGANISATION}),
+    "groups": frozenset({ORGANISATION}), "banks": frozenset({ORGANISATION}),
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class Party:
     key: str
     start: int
     end: int
+    kind: str = ORGANISATION  # the mention's kind: COUNTRY, DEMONYM or ORGANISATION
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,7 @@ class PartyIndex:
             span = parsed.char_span(m.start, m.end, alignment_mode="expand")
             if span is not None:
                 for t in span:
-                    actor_at.setdefault(t.i, Party(key, m.start, m.end))
+                    actor_at.setdefault(t.i, Party(key, m.start, m.end, m.kind))
         stands_for: dict[int, list[Party]] = {}
         for start, end, keys in persons:
             span = parsed.char_span(start, end, alignment_mode="expand")
@@ -132,7 +142,12 @@ class PartyIndex:
 
     # -- internals ------------------------------------------------------------------------------
     def _np(self, tok: Token) -> list[Party]:
-        """Actors named by the noun phrase headed by ``tok`` and its conjuncts."""
+        """Actors named by the noun phrase headed by ``tok`` and its conjuncts; a collective
+        ("the two countries", "both sides", "the signatories") stands for the actors named
+        before it."""
+        collective = self._collective(tok)
+        if collective is not None:
+            return collective
         out: list[Party] = []
         for t in _conjuncts(tok):
             for u in self.parsed[t.left_edge.i:t.i + 1]:
@@ -145,6 +160,32 @@ class PartyIndex:
                 if c.dep_ == "appos":
                     out.extend(self._np(c))
         return out
+
+    def _collective(self, tok: Token) -> list[Party] | None:
+        """For "the two countries", "both sides", "the two firms", "the signatories": the last
+        actors of the fitting kind named before ``tok`` in its sentence or the two before it
+        (as many as the number says; two for "both"); None when ``tok`` is no collective."""
+        noun = tok.lower_
+        kinds = _COLLECTIVES.get(noun)
+        if kinds is None:
+            return None
+        dets = {c.lower_ for c in tok.children if c.dep_ in ("det", "nummod", "predet", "preconj")}
+        count = 2 if dets & {"both", "two"} else 3 if "three" in dets else None
+        if count is None and noun not in ("signatories", "parties", "partners"):
+            return None
+        sent_start = self.parsed[tok.sent.start].sent
+        first = max(0, sent_start.start - 200)
+        seen: list[Party] = []
+        for i in range(tok.i - 1, first - 1, -1):
+            party = self.actor_at.get(i)
+            if party is None or (kinds and party.kind not in kinds) or any(p.key == party.key for p in seen):
+                continue
+            seen.append(party)
+            if count is not None and len(seen) == count:
+                break
+        if count is not None and len(seen) < count:
+            return []
+        return list(reversed(seen))
 
     def _prep_objects(self, tok: Token) -> list[Party]:
         out: list[Party] = []
