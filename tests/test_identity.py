@@ -31,7 +31,7 @@ SURNAME_ONLY = """Fisheries pact faces first test
 RIGA, June 9, 2021 (Reuters) - Ms Zukauskiene told reporters in Riga on Tuesday that the Nordic Fisheries
 Council had approved the first catch limits under the pact.
 
-"We kept our promise," Ms Zukauskiene said, adding that Janis Berzins would host the next meeting.
+"We kept our promise to the fishermen," Ms Zukauskiene said, adding that Janis Berzins would host the next meeting.
 """
 
 NAMESAKE = """Ports agency names new head
