@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--format", "-f", default="table", metavar="FMT",
                    help="table, csv, tsv, json or xml for SELECT; an RDF format for CONSTRUCT (default: table)")
     q.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
-                   help="bind a query variable safely (repeatable); <iri> or \"literal\" to force a kind")
+                   help="only the rows whose column NAME holds VALUE (repeatable; bound as an RDF term, "
+                        "never pasted into the query); <iri> or \"literal\" to force a kind")
     q.add_argument("--list", action="store_true", help="list the named queries and what they answer")
     q.add_argument("--endpoint", action="append", default=[], metavar="URL",
                    help="allow SERVICE calls to this SPARQL endpoint (repeatable); "
