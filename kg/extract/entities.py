@@ -16,7 +16,7 @@ from kg.extract import gazetteer
 from kg.extract.actors import fold
 from kg.extract.context import ArticleContext
 from kg.extract.facts import PERSON
-from kg.extract.lexicon import AGREEMENT_NOUNS, DATE_WORDS, STOP_WORDS
+from kg.extract.lexicon import AGREEMENT_NOUNS, DATE_WORDS, STOP_WORDS, SYNTAX
 from kg.extract.mentions import ORGANISATION, Mention
 
 _POSSESSIVE = ("'s", "’s", "'", "’")
@@ -24,6 +24,7 @@ _NOT_ORG_WORDS = frozenset({"community", "bill", "act", "budget", "reform", "ref
                             "report", "strategy", "policy", "constitution", "referendum", "election"})
 
 
+_NOT_ORGANISATIONS = SYNTAX.get("not_organisations", frozenset())
 _OTHER_LABELS = frozenset({"PERSON", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW"})
 
 
@@ -64,6 +65,10 @@ class EntityOrganisations:
                 tokens = tokens[1:]
             while tokens and (tokens[-1].text in _POSSESSIVE or not tokens[-1].text[-1:].isalnum()):
                 tokens = tokens[:-1]
+            if any(t.text == "(" for t in tokens) and not any(t.text == ")" for t in tokens):
+                tokens = tokens[:next(k for k, t in enumerate(tokens) if t.text == "(")]  # "Hindustan Aeronautics (HAL"
+                while tokens and not tokens[-1].text[-1:].isalnum():
+                    tokens = tokens[:-1]
             if not tokens:
                 continue
             start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
@@ -89,7 +94,7 @@ class EntityOrganisations:
         lower = [w.lower() for w in words]
         if lower[-1] in AGREEMENT_NOUNS or lower[-1] in _NOT_ORG_WORDS:
             return False  # "the Stability Pact", "the Mental Capacity Bill"
-        if lower[0] in DATE_WORDS or any(t.like_num for t in tokens[:1]):
+        if lower[0] in DATE_WORDS or any(t.like_num for t in tokens[:1]) or lower[0] in _NOT_ORGANISATIONS:
             return False
         if len(words) == 1 and (lower[0] in self.role_words or lower[0] in STOP_WORDS or lower[0] in self.generic
                                 or len(name) < 2):
