@@ -132,3 +132,9 @@ def test_replace_graph_drops_the_given_graphs_in_the_same_update(tmp_path: Path)
         store.replace_graph_ntriples(three, triple.format(3), drop=[one])
         assert store.graphs() == [three, two]
         assert sorted(str(o) for _s, _p, o in store.triples()) == ["2", "3"]
+
+
+def test_a_dated_article_whose_title_is_edited_replaces_its_earlier_version(tmp_path: Path) -> None:
+    story = tmp_path / "story.txt"
+    _one_graph_after_edit(tmp_path, story, "## Treaty signed\n\nJune 15 2021\n\n---\n\n" + TEXT + "\n",
+                          "## Treaty signed in Paris\n\nJune 15 2021\n\n---\n\n" + EDITED + "\n")
