@@ -197,3 +197,26 @@ def test_said_countrys_minister_name_is_the_person() -> None:
 def test_a_short_quoted_phrase_is_not_a_quotation() -> None:
     facts = facts_of('Foreign Secretary Jack Straw said the question "seems straightforward" to him.')
     assert facts.quotes == []
+
+
+# -- agreements introduced by a verb, or first as "an agreement" -----------------------------------
+
+def test_an_agreement_named_later_is_one_agreement_dated_where_it_was_signed() -> None:
+    facts = facts_of("Britain and France signed an agreement in Paris on Monday. Officials said it had taken "
+                     "two years. The Channel Security Accord commits both countries to share radar data.")
+    assert [(a.label, a.date, a.place.name) for a in facts.agreements] == [
+        ("Channel Security Accord", dt.date(2005, 1, 31), "Paris")]
+    assert all_members(facts) == {"GBR", "FRA"}
+
+
+def test_agreed_to_is_an_agreement_between_its_subjects() -> None:
+    facts = facts_of("Iran and Turkey agreed on Monday to open talks on a gas pipeline.")
+    assert [a.label for a in facts.agreements] == ["agreement to open talks on a gas pipeline"]
+    assert all_members(facts) == {"IRN", "TUR"}
+    assert facts_of("Iran and Turkey agreed on Monday to open talks on a gas pipeline.", fast=True).agreements == []
+
+
+def test_a_date_between_the_noun_and_its_subject_is_skipped() -> None:
+    facts = facts_of("Egypt and Israel signed a deal on Tuesday on textile exports.")
+    assert [a.label for a in facts.agreements] == ["deal on textile exports"]
+    assert facts.agreements[0].date == dt.date(2005, 2, 1)

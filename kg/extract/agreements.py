@@ -131,30 +131,70 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
             s = _describing_start(ctx, s, i)
         modifiers = [t.text for t in doc[s:i] if t.lower_ != "new"]
         e = i + 1
-        if e + 1 < len(doc) and doc[e].lower_ in {"on", "against", "for"} and doc[e + 1].is_lower:
-            k = e + 1
-            while k < len(doc) and k - e <= 4 and doc[k].is_alpha and doc[k].lower_ not in STOP_WORDS \
-                    and doc[k].lower_ not in BASE_VERBS and doc[k].lower_ not in SPEECH_VERBS:
-                k += 1
-            while k > e + 2 and doc[k - 1].lower_ in _TRAILING_PREPOSITIONS:  # "on flood protection along"
-                k -= 1
-            if k > e + 1:
-                modifiers_after = doc[e:k].text
-                e = k
-            else:
-                modifiers_after = ""
-        else:
-            modifiers_after = ""
         if tok.lower_ == "memorandum" and [t.lower_ for t in doc[e:e + 2]] == ["of", "understanding"]:
             e += 2  # "memorandum of understanding" is one name
             head_words = "memorandum of understanding"
         else:
             head_words = tok.lower_
+        after = e
+        if after + 1 < len(doc) and doc[after].lower_ in {"on", "in"} and doc[after + 1].lower_ in DATE_WORDS:
+            after += 2  # "a deal on Tuesday on textile exports": the date is not what it is about
+        modifiers_after = ""
+        if after + 1 < len(doc) and doc[after].lower_ in {"on", "against", "for"} and doc[after + 1].is_lower:
+            k = after + 1
+            while k < len(doc) and k - after <= 4 and doc[k].is_alpha and doc[k].lower_ not in STOP_WORDS \
+                    and doc[k].lower_ not in BASE_VERBS and doc[k].lower_ not in SPEECH_VERBS:
+                k += 1
+            while k > after + 2 and doc[k - 1].lower_ in _TRAILING_PREPOSITIONS:  # "on flood protection along"
+                k -= 1
+            if k > after + 1:
+                modifiers_after = doc[after:k].text
+                e = k
         label = " ".join([*modifiers, head_words] + ([modifiers_after] if modifiers_after else []))
         bare = not modifiers and not modifiers_after
         start_char = doc[s].idx if modifiers else tok.idx
         out.append(AgreementMention(start_char, doc[e - 1].idx + len(doc[e - 1].text), kind, label,
                                     False, bare, _indefinite(doc, s if modifiers else i), sent))
+    if ctx.parsed is not None:
+        out = sorted(out + _verb_agreements(ctx, out, quotes), key=lambda m: m.start)
+    return out
+
+
+_AGREE_TO = frozenset({"agree"})
+_MAX_PURPOSE_WORDS = 8
+
+
+def _verb_agreements(ctx: ArticleContext, nouns: list[AgreementMention],
+                     quotes: list[tuple[int, int]]) -> list[AgreementMention]:
+    """With a parse, agreements that a verb introduces without an agreement noun: "Iran and
+    Turkey agreed to open talks on a gas pipeline" is an "agreement to open talks on a gas
+    pipeline" when two or more actors are the subject and no agreement noun is within two
+    sentences of it."""
+    out: list[AgreementMention] = []
+    with_noun = {m.sentence for m in nouns}
+    actor_starts = sorted(m.start for m in ctx.mentions if m.kind in (COUNTRY, ORGANISATION, DEMONYM))
+    for tok in ctx.parsed:
+        if tok.lemma_.lower() not in _AGREE_TO or tok.pos_ != "VERB":
+            continue
+        purpose = next((c for c in tok.children if c.dep_ == "xcomp" and c.pos_ == "VERB"
+                        and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)), None)
+        subjects = [c for c in tok.children if c.dep_ == "nsubj"]
+        if purpose is None or not subjects or any(qs <= tok.idx < qe for qs, qe in quotes):
+            continue
+        subject = subjects[0]
+        named = [t for t in (subject, *[c for c in subject.subtree if c.dep_ == "conj"])
+                 if any(t.idx <= a < t.idx + len(t.text) for a in actor_starts)]
+        sent = ctx.sentence_index(tok.idx)
+        if len(named) < 2 or any(abs(sent - k) <= 2 for k in with_noun):
+            continue  # an agreement noun nearby names what was agreed
+        words = [t for t in purpose.subtree if t.i >= purpose.i and not t.is_punct][:_MAX_PURPOSE_WORDS]
+        while words and (words[-1].pos_ in ("ADP", "DET", "CCONJ", "PART") or words[-1].like_num):
+            words.pop()
+        if not words:
+            continue
+        label = "agreement to " + " ".join(t.text for t in words)
+        out.append(AgreementMention(tok.idx, words[-1].idx + len(words[-1].text), "agreement", label,
+                                    False, False, True, sent))
     return out
 
 
@@ -167,7 +207,9 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
         if m.named:
             target = next((a for a in agreements if _norm(a.fact.label) == _norm(m.label)), None)
             if target is None:
-                target = next((a for a in reversed(agreements) if not a.fact.named and a.fact.kind == m.head), None)
+                target = next((a for a in reversed(agreements) if not a.fact.named and a.fact.kind == m.head), None) \
+                    or next((a for a in reversed(agreements) if not a.fact.named and _generic(a.fact.label)
+                             and m.sentence - max(x.sentence for x in a.mentions) <= 3), None)
                 if target is not None:  # a description first, its name later
                     target.fact.label, target.fact.named = m.label, True
         elif not m.bare:
@@ -201,6 +243,11 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
     for a in agreements:
         _date_and_place(ctx, a)
     return by_mention
+
+
+def _generic(label: str) -> bool:
+    """A label that is only an agreement noun ("agreement", "the deal"): a name given later is its."""
+    return _norm(label) in AGREEMENT_NOUNS or _norm(label) in set(AGREEMENT_NOUNS.values())
 
 
 def _new(agreements: list[_Agreement], m: AgreementMention, ctx: ArticleContext) -> _Agreement:

@@ -92,6 +92,8 @@ class PartyIndex:
         if span is None:
             return []
         head = span.root
+        if head.pos_ in ("VERB", "AUX"):  # an agreement a verb introduced: "X and Y agreed to ..."
+            return _unique(self._subjects(head) + self._prep_objects(head))
         found: list[Party] = []
         # 1. inside the noun phrase, before the head: "the India-Iran gas deal", "Ukraine's deal"
         for t in self.parsed[head.left_edge.i:head.i]:
@@ -217,6 +219,14 @@ class PartyIndex:
             else:
                 break
         return []
+
+
+def _unique(parties: list[Party]) -> list[Party]:
+    out: list[Party] = []
+    for p in parties:
+        if all(p.key != o.key for o in out):
+            out.append(p)
+    return out
 
 
 def _conjuncts(tok: Token) -> list[Token]:
