@@ -144,10 +144,10 @@ class PeakMemory:
         self._thread.join()
 
 
-def run_build(sources: list[str], store: Path, jobs: int) -> dict:
-    """``kg build SOURCES --store STORE --jobs N`` in a subprocess: time, counts, peak memory."""
+def run_build(sources: list[str], store: Path, jobs: int, extra: tuple[str, ...] = ()) -> dict:
+    """``kg build SOURCES --store STORE --jobs N [EXTRA]`` in a subprocess: time, counts, peak memory."""
     shutil.rmtree(store, ignore_errors=True)
-    command = [sys.executable, "-m", "kg", "build", *sources, "--store", str(store), "--jobs", str(jobs)]
+    command = [sys.executable, "-m", "kg", "build", *sources, "--store", str(store), "--jobs", str(jobs), *extra]
     env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -155,7 +155,8 @@ def run_build(sources: list[str], store: Path, jobs: int) -> dict:
     out, err = process.communicate()
     seconds = time.perf_counter() - started
     peak.stop()
-    match = re.match(r"Built (\d+) article\(s\), (\d+) unchanged, (\d+) failed → store .* \((\d+) quads\)", out)
+    match = re.match(r"Built (\d+) article\(s\), (\d+) unchanged, (?:\d+ duplicate\(s\), )?(\d+) failed → store .* "
+                     r"\((\d+) quads\)", out)
     if process.returncode not in (0, 1) or not match:
         raise SystemExit(f"kg build failed ({process.returncode}): {err.strip()[-2000:]}")
     built, unchanged, failed, quads = map(int, match.groups())

@@ -74,10 +74,26 @@ def test_bystanders_are_not_parties(sentence: str, party: str, bystander: str) -
     assert bystander not in members
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a capitalised name ending in Alliance is read as an agreement")
 def test_a_lobby_named_alliance_is_an_organisation_not_an_agreement() -> None:
     facts = facts_of("The Making Decisions Alliance, a group of charities, criticised the bill on Monday.")
     assert not any("Making Decisions" in a.label for a in facts.agreements)
+    assert "Making Decisions Alliance" in {a.name for a in facts.actors.values() if a.kind == "organisation"}
+
+
+def test_a_launched_alliance_with_a_name_stays_an_agreement() -> None:
+    facts = facts_of("Norway, Iceland and Denmark launched the Arctic Fisheries Alliance in Oslo on Monday.")
+    assert [a.label for a in facts.agreements] == ["Arctic Fisheries Alliance"]
+    assert all_members(facts) == {"NOR", "ISL", "DNK"}
+
+
+@pytest.mark.parametrize("sentence", [
+    "Mars - real name Bob Allen Deal - had surgery in October.",
+    "He produced the singles Takeover and Izzo on the album.",
+    "Musicians are calling for an end to the raw deal faced by British performers.",
+    "Spain have the early initiative in the fourth set.",
+])
+def test_names_and_idioms_are_not_agreements(sentence: str) -> None:
+    assert facts_of(sentence).agreements == []
 
 
 # -- labels -----------------------------------------------------------------------------------

@@ -22,12 +22,14 @@ from kg.extract.context import ArticleContext
 from kg.extract.dates import find_dates
 from kg.extract.lexicon import (
     AGREEMENT_NOUNS, BASE_VERBS, COMMITMENT_CUES, DATE_WORDS, DETERMINERS, EXCEPT_WORDS, JOIN_VERBS,
-    LAUNCH_VERBS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS,
+    LAUNCH_VERBS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS, SYNTAX,
 )
 from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, PLACE, Mention
 from kg.extract.parties import PartyIndex
 from kg.extract.sentences import Sentence
 
+NOT_AGREEMENTS: frozenset[str] = SYNTAX.get("not_agreements", frozenset())
+"""Descriptions that are idioms, never agreements ("a raw deal", "a great initiative")."""
 _GENERIC_NAME_WORDS = frozenset({"memorandum", "of", "understanding", "the", "new", "agreement",
                                  "joint", "a", "an"})
 _CONNECT = frozenset({"of", "on", "for", "against", "and", "to", "the", "in", "between"})
@@ -54,12 +56,18 @@ class AgreementMention:
     bare: bool  # a bare reference: "the alliance", "an agreement"
     indefinite: bool
     sentence: int
+    organisation_like: bool = False  # a name the parse reads as an organisation ("Making Decisions Alliance")
 
 
 @dataclass(eq=False)
 class _Agreement:
     fact: F.Agreement
     mentions: list[AgreementMention] = field(default_factory=list)
+
+    @property
+    def organisation_like(self) -> bool:
+        """Named only by names the parse reads as an organisation's: it needs parties to count."""
+        return bool(self.mentions) and all(m.organisation_like for m in self.mentions if m.named)
 
 
 def _continues_name(doc, head: int, connector: int) -> bool:
@@ -89,7 +97,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
         if q is not None:
             inner = ctx.text[q[0]:q[1]].strip(" ,.")
             inner_words = [w.lower().strip(",.") for w in inner.split()]
-            if len(inner_words) <= 6 and tok.lower_ in inner_words[-2:]:
+            if len(inner_words) <= 6 and tok.lower_ in inner_words[-2:] \
+                    and " ".join(inner_words).strip("\"'“”‘’") not in NOT_AGREEMENTS:
                 named = inner[:1].isupper() and any(w[:1].isupper() for w in inner.split()[1:]) or \
                     (inner[:1].isupper() and len(inner.split()) == 1)
                 out.append(AgreementMention(q[0], q[1], kind, inner, named, False, False, sent))
@@ -109,7 +118,11 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
             words = [t.lower_ for t in doc[s:e]]
             if e - s >= 2 and not all(w in _GENERIC_NAME_WORDS or w == tok.lower_ for w in words):
                 span = doc[s:e]
-                out.append(AgreementMention(span.start_char, span.end_char, kind, span.text, True, False, False, sent))
+                label = _entity_label(ctx, span.start_char, span.end_char)
+                if _names_person_or_work(ctx, span.start_char, span.end_char):
+                    continue  # "Bob Allen Deal", the singles "Takeover and Izzo": a name, not an agreement
+                out.append(AgreementMention(span.start_char, span.end_char, kind, span.text, True, False, False, sent,
+                                            organisation_like=label == "ORG" and kind in _BODY_NOUNS))
                 continue
             out.append(AgreementMention(tok.idx, tok.idx + len(tok.text), kind, tok.lower_, False, True,
                                         _indefinite(doc, i), sent))
@@ -151,6 +164,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
                 modifiers_after = doc[after:k].text
                 e = k
         label = " ".join([*modifiers, head_words] + ([modifiers_after] if modifiers_after else []))
+        if label.lower() in NOT_AGREEMENTS:
+            continue  # "a raw deal", "the early initiative"
         bare = not modifiers and not modifiers_after
         start_char = doc[s].idx if modifiers else tok.idx
         out.append(AgreementMention(start_char, doc[e - 1].idx + len(doc[e - 1].text), kind, label,
@@ -245,6 +260,33 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
     return by_mention
 
 
+_BODY_NOUNS = frozenset({"alliance", "coalition", "partnership"})
+"""Agreement kinds whose capitalised names are often organisations: a lobby, a company, a charity."""
+
+
+def _entity_label(ctx: ArticleContext, start: int, end: int) -> str | None:
+    """The NER label of the parse's entity that covers most of ``[start, end)``, if any."""
+    if ctx.parsed is None:
+        return None
+    best, overlap = None, 0
+    for ent in ctx.parsed.ents:
+        if ent.end_char <= start:
+            continue
+        if ent.start_char >= end:
+            break
+        shared = min(end, ent.end_char) - max(start, ent.start_char)
+        if shared > overlap:
+            best, overlap = ent.label_, shared
+    return best if overlap * 2 >= end - start else None
+
+
+def _names_person_or_work(ctx: ArticleContext, start: int, end: int) -> bool:
+    """Whether the parse reads a person or a work (a song, a book) inside ``[start, end)``."""
+    return ctx.parsed is not None and any(
+        ent.label_ in ("PERSON", "WORK_OF_ART") and ent.start_char < end and start < ent.end_char
+        for ent in ctx.parsed.ents)
+
+
 def _generic(label: str) -> bool:
     """A label that is only an agreement noun ("agreement", "the deal"): a name given later is its."""
     return _norm(label) in AGREEMENT_NOUNS or _norm(label) in set(AGREEMENT_NOUNS.values())
@@ -329,11 +371,13 @@ def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
     if ctx.parsed is None or not by_mention:
         return _clause_memberships(ctx, mentions, by_mention, quotes, affiliations)
     index = _party_index(ctx, posts)
-    out = _clause_memberships(ctx, mentions, by_mention, quotes, affiliations, index.is_bystander)
+    personal = {k for k, m in enumerate(mentions) if k in by_mention and index.is_personal(m.start, m.end)}
+    out = _clause_memberships(ctx, mentions, by_mention, quotes, affiliations, index.is_bystander,
+                              skip={mentions[k].sentence for k in personal})
     seen = {(m.agreement, m.member) for m in out}
     for k, m in enumerate(mentions):
         agreement = by_mention.get(k)
-        if agreement is None or any(qs <= m.start < qe for qs, qe in quotes):
+        if agreement is None or k in personal or any(qs <= m.start < qe for qs, qe in quotes):
             continue
         ev = ctx.sentence_evidence(ctx.sentences[m.sentence])
         status = F.SIGNATORY if re.search(r"\bsign(?:ed|s|ing)?\b|\binked\b", ev.sentence, re.I) else F.MEMBER
@@ -358,14 +402,18 @@ def _party_index(ctx: ArticleContext, posts: list[F.Post]) -> PartyIndex:
         if post.affiliation and post.affiliation not in serves.get(post.person, []):
             serves.setdefault(post.person, []).append(post.affiliation)
     persons = [(p.start, p.end, serves[p.key]) for p in ctx.person_mentions if p.key in serves]
-    return PartyIndex.of(ctx.parsed, keyed, persons)
+    in_office = {post.person for post in posts}
+    officials = [(p.start, p.end) for p in ctx.person_mentions if p.key in in_office]
+    return PartyIndex.of(ctx.parsed, keyed, persons, officials)
 
 
 def _clause_memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
                         quotes: list[tuple[int, int]], affiliations: set[int],
-                        bystander: Callable[[int, int], bool] | None = None) -> list[F.Membership]:
+                        bystander: Callable[[int, int], bool] | None = None,
+                        skip: set[int] = frozenset()) -> list[F.Membership]:  # type: ignore[assignment]
     """Members, signatories, observers and non-members, clause by clause; ``bystander(start,
-    end)`` (from the parse) rules out a supporter or a speaker as a member."""
+    end)`` (from the parse) rules out a supporter or a speaker as a member; sentences in
+    ``skip`` (a person's own contract) give none."""
     agreements_in: dict[int, list[_Agreement]] = {}
     for k, m in enumerate(mentions):
         if k in by_mention:
@@ -380,7 +428,7 @@ def _clause_memberships(ctx: ArticleContext, mentions: list[AgreementMention], b
         if here:
             current = here[0]
         agreement = here[0] if here else current
-        if agreement is None:
+        if agreement is None or si in skip:
             continue
         status_cue = _STATUS_CUES.search(s.text)
         member_cue = _STRONG_CUES.search(s.text) or (_WEAK_CUES.search(s.text) and (here or _COLLECTIVE.search(s.text)))

@@ -38,6 +38,7 @@ _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _NP_MODIFIERS = frozenset({"compound", "amod", "nmod", "poss", "npadvmod", "nummod"})
 _ACTOR_KINDS = (COUNTRY, DEMONYM, ORGANISATION)
 _STATES = frozenset({COUNTRY, DEMONYM})
+_PERSONAL_PRONOUNS = frozenset({"he", "she", "i"})
 _COLLECTIVES: dict[str, frozenset[str]] = {  # a collective noun -> the kinds of actor it stands for (empty: any)
     "countries": _STATES, "nations": _STATES, "states": _STATES, "governments": _STATES,
     "sides": frozenset(), "parties": frozenset(), "signatories": frozenset(), "partners": frozenset(),
@@ -64,12 +65,14 @@ class PartyIndex:
     parsed: Doc
     actor_at: dict[int, Party]  # token index -> the actor mention covering it
     stands_for: dict[int, list[Party]]  # token index of a person -> the actors they act for
+    in_office: frozenset[int] = frozenset()  # token indices of persons who hold a post
 
     @classmethod
     def of(cls, parsed: Doc, mentions: list[tuple[Mention, str]],
-           persons: list[tuple[int, int, list[str]]]) -> PartyIndex:
+           persons: list[tuple[int, int, list[str]]], officials: list[tuple[int, int]] = ()) -> PartyIndex:  # type: ignore[assignment]
         """``mentions``: actor mentions with their actor keys; ``persons``: (start, end, keys)
-        for person mentions with the actors they serve."""
+        for person mentions with the actors they serve; ``officials``: (start, end) of the
+        mentions of persons who hold a post."""
         actor_at: dict[int, Party] = {}
         for m, key in mentions:
             if m.kind not in _ACTOR_KINDS:
@@ -84,7 +87,12 @@ class PartyIndex:
             if span is not None and keys:
                 for t in span:
                     stands_for.setdefault(t.i, [Party(k, start, end) for k in keys])
-        return cls(parsed, actor_at, stands_for)
+        in_office: set[int] = set()
+        for start, end in officials:
+            span = parsed.char_span(start, end, alignment_mode="expand")
+            if span is not None:
+                in_office.update(t.i for t in span)
+        return cls(parsed, actor_at, stands_for, frozenset(in_office))
 
     def parties(self, start: int, end: int) -> list[Party]:
         """The actors the parse makes parties of the agreement mention at ``[start, end)``."""
@@ -127,6 +135,30 @@ class PartyIndex:
                                                           and not _is_modifier(self, p, head)):
                 out.append(p)
         return out
+
+    def is_personal(self, start: int, end: int) -> bool:
+        """Whether the agreement mention at ``[start, end)`` is a person's own contract: the
+        subject of the verb that makes it is a person who holds no post ("Edu would sign a new
+        deal", "he has just signed a four-year deal with the club"; not "Mr Brown has signed a
+        debt relief deal", the chancellor)."""
+        span = self.parsed.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return False
+        verb, role = _governing_verb(span.root)
+        if verb is None or role == "nsubjpass" or verb.lemma_.lower() not in _PARTY_VERBS:
+            return False
+        v = verb
+        for _ in range(4):
+            subjects = [c for c in v.children if c.dep_ in _SUBJECTS]
+            if subjects:
+                return all(s.i not in self.stands_for and s.i not in self.actor_at and s.i not in self.in_office
+                           and (s.ent_type_ == "PERSON" or s.lower_ in _PERSONAL_PRONOUNS)
+                           and not any(c.dep_ == "conj" for c in s.children) for s in subjects)
+            if v.dep_ in ("xcomp", "conj", "advcl") and v.head.i != v.i:
+                v = v.head
+            else:
+                return False
+        return False
 
     def is_bystander(self, start: int, end: int) -> bool:
         """Whether the actor mention at ``[start, end)`` is the subject of a verb that makes it a

@@ -19,7 +19,7 @@ from kg.extract.entities import EntityOrganisations, drop_entity_persons
 from kg.extract.events import find_events
 from kg.extract.facts import ArticleFacts, Evidence
 from kg.extract.figures import find_figures
-from kg.extract.mentions import COUNTRY, ORGANISATION, MentionFinder, make_nlp
+from kg.extract.mentions import COUNTRY, ORGANISATION, Mention, MentionFinder, make_nlp
 from kg.extract.people import PeopleFinder
 from kg.extract.quotes import find_quotes, quote_spans
 from kg.extract.sentences import split_sentences
@@ -85,7 +85,13 @@ class Extractor:
         # an unnamed "deal" or "partnership" with no party at all is not cooperation between
         # countries or organisations ("a new four-year deal", "a great deal of work")
         parties = {m.agreement for m in facts.memberships}
-        keep = {a.key for a in facts.agreements if a.named or a.key in parties}
+        keep = {a.fact.key for a in agreements if (a.fact.named and not a.organisation_like) or a.fact.key in parties}
+        for a in agreements:  # "the Making Decisions Alliance, a group of charities": an organisation
+            if a.fact.key not in keep and a.organisation_like:
+                for m in a.mentions:
+                    if m.named:
+                        ctx.registry.from_mention(Mention(m.start, m.end, m.label, ORGANISATION, m.label),
+                                                  ctx.evidence(m.start, m.end))
         facts.agreements = [a for a in facts.agreements if a.key in keep]
         by_mention = {k: a for k, a in by_mention.items() if a.fact.key in keep}
         facts.commitments = commitments(ctx, mentions, by_mention, qspans)
