@@ -95,7 +95,7 @@ class PeopleFinder:
             if n_end > role.end and (n_end - role.end >= 2 or self._single_name_ok(toks, role.end)):
                 add_person(doc[role.end:n_end], role,
                            self._affiliation_before(toks, role, ent_at) or self._affiliation_after(toks, role.end, ent_at)
-                           or _name_before(ctx, role))
+                           or _name_before(ctx, role) or _name_after(ctx, role))
                 continue
             # R, N, : "Kenya's foreign minister, Ruth Wanjiru,"
             if role.end < n_toks and texts[role.end] == ",":
@@ -120,7 +120,8 @@ class PeopleFinder:
                 comma = left
                 n_start = self._name_run_backwards(toks, comma, ent_at)
                 if comma - n_start >= 2:
-                    aff = self._affiliation_before(toks, role, ent_at) or self._affiliation_after(toks, role.end, ent_at)
+                    aff = self._affiliation_before(toks, role, ent_at) or self._affiliation_after(toks, role.end, ent_at) \
+                        or _name_before(ctx, role) or _name_after(ctx, role)
                     add_person(doc[n_start:comma], role, aff)
 
         # honorifics: "Mr Wanjiru", "Ms Ana Souza"
@@ -329,16 +330,47 @@ class PeopleFinder:
 
 def _name_before(ctx: ArticleContext, role: Span) -> Mention | None:
     """With a parse, the organisation named right before a role ("Ryanair chairman David
-    Bonderman", "Sal Oppenheim Bank analyst"): the run of proper nouns there, made a mention."""
+    Bonderman", "Mitsubishi's newly-appointed chief executive", "Sal Oppenheim Bank analyst"):
+    the run of proper nouns there, made a mention."""
     if ctx.parsed is None or role.start == 0:
         return None
     doc = ctx.doc
     end = role.start
-    start = end
-    while start > 0 and doc[start - 1].text[:1].isupper() and doc[start - 1].text not in _NOT_NAMES:
-        start -= 1
+    while end > 0 and doc[end - 1].text[:1].islower() and doc[end - 1].lower_ in _ROLE_MODIFIERS:
+        end -= 1  # "newly-appointed", "former"
+    if end > 0 and doc[end - 1].text in ("'s", "’s", "'", "’"):
+        end -= 1
+    return _proper_run(ctx, end, backwards=True)
+
+
+def _name_after(ctx: ArticleContext, role: Span) -> Mention | None:
+    """With a parse, the organisation a role is "of", "at" or "with" when the gazetteers do not
+    know it: "deputy chairman of Highland Gold", "an analyst at brokerage Aton"."""
+    if ctx.parsed is None or role.end >= len(ctx.doc) or ctx.doc[role.end].lower_ not in ("of", "at", "with"):
+        return None
+    doc = ctx.doc
+    start = role.end + 1
+    while start < len(doc) and doc[start].text[:1].islower() and start - role.end <= 3:
+        start += 1  # "at brokerage Aton", "of the firm X"
+    return _proper_run(ctx, start, backwards=False)
+
+
+def _proper_run(ctx: ArticleContext, at: int, backwards: bool) -> Mention | None:
+    """The run of capitalised proper nouns that ends (``backwards``) or starts at token ``at``,
+    as an organisation mention, when the parse reads it as no person, place or date."""
+    doc = ctx.doc
+    start = end = at
+    if backwards:
+        while start > 0 and doc[start - 1].text[:1].isupper() and doc[start - 1].text not in _NOT_NAMES:
+            start -= 1
+    else:
+        while end < len(doc) and doc[end].text[:1].isupper() and doc[end].text not in _NOT_NAMES:
+            end += 1
     if start == end:
         return None
+    existing = [m for m in ctx.mentions if m.start < doc[end - 1].idx + len(doc[end - 1].text) and doc[start].idx < m.end]
+    if existing:
+        return existing[0] if existing[0].kind in (COUNTRY, DEMONYM, ORGANISATION) else None
     span = ctx.parsed.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text), alignment_mode="expand")
     if span is None or any(t.pos_ != "PROPN" or t.ent_type_ in ("PERSON", "GPE", "NORP", "DATE") for t in span):
         return None
@@ -347,6 +379,10 @@ def _name_before(ctx: ArticleContext, role: Span) -> Mention | None:
     ctx.mentions.append(mention)
     ctx.mentions.sort(key=lambda m: m.start)
     return mention
+
+
+_ROLE_MODIFIERS = frozenset({"newly-appointed", "new", "former", "outgoing", "incoming", "acting", "then",
+                             "interim", "current"})
 
 
 _GOVERNMENT_WORDS = frozenset({"government", "authorities", "administration", "cabinet", "presidency", "state"})
