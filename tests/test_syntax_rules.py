@@ -236,3 +236,16 @@ def test_a_date_between_the_noun_and_its_subject_is_skipped() -> None:
     facts = facts_of("Egypt and Israel signed a deal on Tuesday on textile exports.")
     assert [a.label for a in facts.agreements] == ["deal on textile exports"]
     assert facts.agreements[0].date == dt.date(2005, 2, 1)
+
+
+def test_a_quote_after_x_said_goes_on_with_what_x_said() -> None:
+    facts = facts_of("Patriots wanted the country to be strong abroad, Mr Straw said. "
+                     '"Our role as a leading member of the EU is a crucial part of securing that."')
+    assert [facts.actors[q.speaker].name for q in facts.quotes if q.speaker] == ["Straw"]
+
+
+def test_said_organisation_role_name_is_the_person_not_the_organisation() -> None:
+    facts = facts_of('"It is not necessarily a really big thing in the economic sense," said ABN Amro chief '
+                     'Asian strategist Eddie Wong.')
+    assert [facts.actors[q.speaker].name for q in facts.quotes] == ["Eddie Wong"]
+    assert "ABN Amro" in {a.name for a in facts.actors.values() if a.kind == "organisation"}

@@ -92,6 +92,8 @@ class PeopleFinder:
                 continue  # "General Motors": a title word inside an organisation's name
             # R N : "Attorney General Jane Doe"
             n_end = self._name_run(toks, role.end, ent_at)
+            if n_end > role.end and _not_a_name(ctx, doc[role.end:n_end]):
+                n_end = role.end  # "chief Asian strategist": a word of the role, not a name
             if n_end > role.end and (n_end - role.end >= 2 or self._single_name_ok(toks, role.end)):
                 add_person(doc[role.end:n_end], role,
                            self._affiliation_before(toks, role, ent_at) or self._affiliation_after(toks, role.end, ent_at)
@@ -139,7 +141,9 @@ class PeopleFinder:
                 continue
             after = i + 2 if low == "according" and i + 1 < n_toks and lowers[i + 1] == "to" else i + 1
             end = self._name_run(toks, after, ent_at)
-            if end - after >= 2 and not covered.intersection(range(after, end)):
+            # not 'said ABN Amro chief strategist Eddie Wong': a name followed by a role is whose role it is
+            if end - after >= 2 and not covered.intersection(range(after, end)) \
+                    and not (end < n_toks and lowers[end] in self.role_words):
                 add_person(doc[after:end], None, None)
             if low != "according":
                 start = self._name_run_backwards(toks, i, ent_at)
@@ -326,6 +330,15 @@ class PeopleFinder:
             if m is not None and m.kind == DEMONYM and j + 1 < len(lowers) and lowers[j + 1] in _GOVERNMENT_WORDS:
                 return m
         return None
+
+
+def _not_a_name(ctx: ArticleContext, span: Span) -> bool:
+    """With a parse, whether the capitalised words of ``span`` are a nationality or group
+    ("Asian") rather than a person's name."""
+    if ctx.parsed is None:
+        return False
+    parsed = ctx.parsed.char_span(span.start_char, span.end_char, alignment_mode="expand")
+    return parsed is not None and all(t.ent_type_ == "NORP" for t in parsed)
 
 
 def _name_before(ctx: ArticleContext, role: Span) -> Mention | None:

@@ -128,6 +128,9 @@ def find_quotes(ctx: ArticleContext, spans: list[QuoteSpan] | None = None) -> li
                         speaker = _resolve(ctx, m.group("who"), nxt_s.start + m.start("who"), last_speaker)
         if speaker is None and words >= 8 and quotes and _continues_previous(text, spans, n, quotes):
             speaker = quotes[-1].speaker
+        if speaker is None and words >= 5:
+            # a quote opening its sentence right after 'Patriots ..., Mr Straw said.' in its paragraph
+            speaker = _previous_sentence_speaker(ctx, q, para, last_speaker)
         if speaker is None and (words < 8 or not re.search(r"\b(?:we|our|us|i|my|me)\b", inner, re.I)):
             continue  # a scare quote or a title, not a quotation
         if words < MIN_QUOTE_WORDS:
@@ -141,6 +144,26 @@ def find_quotes(ctx: ArticleContext, spans: list[QuoteSpan] | None = None) -> li
         if speaker is not None:
             last_speaker = speaker
     return quotes
+
+
+_ENDS_WITH_SPEAKER = re.compile(rf"[,;]\s*(?P<who>[^\".“”,;]{{1,60}}?)\s+(?:{_SPEECH})\s*[.:]\s*$", re.I)
+
+
+def _previous_sentence_speaker(ctx: ArticleContext, q: QuoteSpan, para: tuple[int, int],
+                               last_speaker: str | None) -> str | None:
+    """The speaker of a sentence that ends '..., X said.' right before a quotation that opens
+    the next sentence of the same paragraph: the quote goes on with what X said."""
+    si = ctx.sentence_index(q.start)
+    sentence = ctx.sentences[si]
+    if si == 0 or ctx.text[sentence.start:q.start - 1].strip():
+        return None
+    prev = ctx.sentences[si - 1]
+    if prev.start < para[0] or _MARK.search(prev.text):
+        return None
+    m = _ENDS_WITH_SPEAKER.search(prev.text)
+    if m is None:
+        return None
+    return _resolve(ctx, m.group("who"), prev.start + m.start("who"), last_speaker)
 
 
 def _resolve(ctx: ArticleContext, who: str, offset: int, last_speaker: str | None,
