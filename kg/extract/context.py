@@ -1,7 +1,9 @@
-"""The working state shared by the extraction steps of one article.
+"""What every extraction step of one article reads: the text and its readings.
 
-Holds the tokenised text, its sentences, the gazetteer mentions, the actor registry and the
-person mentions found so far, with lookups by character offset.
+Holds the tokenised text, its sentences, the statistical parse, the mentions, the actor
+registry (every step that names an actor registers it here, so one actor is one key) and the
+person mentions, with lookups by character offset. What a step *finds* travels as its declared
+products (``kg.extract.steps``), not through this object.
 """
 
 from __future__ import annotations
