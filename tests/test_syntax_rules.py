@@ -67,6 +67,14 @@ def test_parties_are_read_from_the_parse(sentence: str, expected: set[str]) -> N
     ("Britain backed the trade deal that France and Germany signed on Monday.", "FRA", "GBR"),
     # a metonym that only speaks
     ("Downing Street said Norway and Iceland had signed a fishing pact.", "NOR", "Downing Street"),
+    # a state that only could join
+    ("France and Germany signed a defence pact in Berlin on Monday. Spain could join the pact next year.",
+     "FRA", "ESP"),
+    # a host
+    ("Kenya hosted the talks at which Uganda and Tanzania signed a border pact on Monday.", "UGA", "KEN"),
+    # the place a body sits
+    ("Norway and Iceland signed a fishing pact in Brussels, where the European Commission is based.",
+     "ISL", "European Commission"),
 ])
 def test_bystanders_are_not_parties(sentence: str, party: str, bystander: str) -> None:
     members = all_members(facts_of(sentence))
@@ -249,3 +257,18 @@ def test_said_organisation_role_name_is_the_person_not_the_organisation() -> Non
                      'Asian strategist Eddie Wong.')
     assert [facts.actors[q.speaker].name for q in facts.quotes] == ["Eddie Wong"]
     assert "ABN Amro" in {a.name for a in facts.actors.values() if a.kind == "organisation"}
+
+
+@pytest.mark.parametrize("sentence, person, role, affiliation", [
+    ("Tory foreign affairs spokesman Michael Ancram said the deal was a mistake.",
+     "Michael Ancram", "foreign affairs spokesman", "Conservative Party"),
+    ("The Liberal Democrats' shadow home secretary Mark Oaten criticised the plan.",
+     "Mark Oaten", "shadow home secretary", "Liberal Democrats"),
+    ("Ryanair chairman David Bonderman said the deal was good.", "David Bonderman", "chairman", "Ryanair"),
+])
+def test_officials_whose_title_carries_a_party_or_company(sentence: str, person: str, role: str,
+                                                          affiliation: str) -> None:
+    facts = facts_of(sentence)
+    posts = [(facts.actors[p.person].name, p.role, facts.actors[p.affiliation].name if p.affiliation else None)
+             for p in facts.posts]
+    assert (person, role, affiliation) in posts, posts

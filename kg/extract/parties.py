@@ -34,6 +34,8 @@ _PARTY_VERBS = PARTY_VERBS
 _PARTY_PREPS = SYNTAX.get("party_prepositions", frozenset())
 _CHAIN_VERBS = SYNTAX.get("chain_verbs", frozenset())
 _BYSTANDER_VERBS = SYNTAX.get("bystander_verbs", frozenset())
+_PROSPECTIVE_AUXILIARIES = SYNTAX.get("prospective_auxiliaries", frozenset())
+_PROSPECTIVE_VERBS = SYNTAX.get("prospective_verbs", frozenset())
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _NP_MODIFIERS = frozenset({"compound", "amod", "nmod", "poss", "npadvmod", "nummod"})
 _ACTOR_KINDS = (COUNTRY, DEMONYM, ORGANISATION)
@@ -111,7 +113,7 @@ class PartyIndex:
         found += self._prep_objects(head)
         # 3. the verb that makes it, and its subject up the chain of verbs
         verb, role = _governing_verb(head)
-        if verb is not None and verb.lemma_.lower() in _PARTY_VERBS:
+        if verb is not None and verb.lemma_.lower() in _PARTY_VERBS and not _prospective(verb):
             found += self._prep_objects(verb)
             if role == "nsubjpass" or any(c.dep_ == "auxpass" for c in verb.children):
                 found += [a for c in verb.children if c.dep_ == "agent" for o in c.children
@@ -161,8 +163,11 @@ class PartyIndex:
         return False
 
     def is_bystander(self, start: int, end: int) -> bool:
-        """Whether the actor mention at ``[start, end)`` is the subject of a verb that makes it a
-        bystander ("Britain backed the deal", "Downing Street said"), not of a party verb."""
+        """Whether the actor mention at ``[start, end)`` is, by the parse, no party of the
+        agreement in its clause: the subject of a verb that makes it a bystander ("Britain
+        backed the deal", "Downing Street said"); a state that only could or wants to join
+        ("Spain could join the pact"); or a body in a clause about where something is ("...,
+        where the European Commission is based")."""
         span = self.parsed.char_span(start, end, alignment_mode="expand")
         if span is None:
             return False
@@ -172,7 +177,13 @@ class PartyIndex:
         if t.dep_ not in _SUBJECTS:
             return False
         verb = t.head
-        return verb.lemma_.lower() in _BYSTANDER_VERBS and verb.lemma_.lower() not in _PARTY_VERBS
+        lemma = verb.lemma_.lower()
+        if lemma in _BYSTANDER_VERBS and lemma not in _PARTY_VERBS:
+            return True
+        if _prospective(verb):
+            return True  # "could join", "wants to join", "is expected to sign"
+        return verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children) \
+            and lemma not in _PARTY_VERBS
 
     # -- internals ------------------------------------------------------------------------------
     def _np(self, tok: Token) -> list[Party]:
@@ -251,6 +262,12 @@ class PartyIndex:
             else:
                 break
         return []
+
+
+def _prospective(verb: Token) -> bool:
+    """A verb of what may happen, not what did: "could join", "wants to sign", "hopes to join"."""
+    return any(c.dep_ == "aux" and c.lower_ in _PROSPECTIVE_AUXILIARIES for c in verb.children) \
+        or (verb.dep_ == "xcomp" and verb.head.lemma_.lower() in _PROSPECTIVE_VERBS)
 
 
 def _unique(parties: list[Party]) -> list[Party]:
