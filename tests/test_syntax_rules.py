@@ -272,3 +272,15 @@ def test_officials_whose_title_carries_a_party_or_company(sentence: str, person:
     posts = [(facts.actors[p.person].name, p.role, facts.actors[p.affiliation].name if p.affiliation else None)
              for p in facts.posts]
     assert (person, role, affiliation) in posts, posts
+
+
+@pytest.mark.parametrize("second, expected", [
+    ("Under the pact, the two countries will share catch data and ban trawling near reefs.",
+     ["share catch data", "ban trawling near reefs"]),
+    ("The two countries will decide next month on the quotas.", []),  # a schedule
+    ("The pact is expected to come into force in June.", []),  # a status
+    ('Under the pact, both will "protect the reefs for our children", officials said.', []),  # a quote fragment
+])
+def test_commitments_are_what_the_parties_undertake(second: str, expected: list[str]) -> None:
+    facts = facts_of("Norway and Kenya signed a fisheries pact on Monday. " + second)
+    assert [c.text for c in facts.commitments] == expected

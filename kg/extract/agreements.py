@@ -605,7 +605,14 @@ def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
                         continue
                     seen.add((agreement.fact.key, part))
                     out.append(F.Commitment(agreement.fact.key, part, ctx.sentence_evidence(s)))
-    return out
+    return [c for c in out if not _SCHEDULE.match(c.text)]
+
+
+_SCHEDULE = re.compile(r"(?:" + "|".join(re.escape(p) for p in sorted(SYNTAX.get("not_commitments", ()), key=len,
+                                                                       reverse=True)) + r")\b", re.I) \
+    if SYNTAX.get("not_commitments") else re.compile(r"(?!)")
+"""What the parties will do next about the agreement itself, not what they undertake:
+"decide next month", "come into force in June", "be signed in May" (cues.toml)."""
 
 
 _VERB_ALT = "|".join(sorted(BASE_VERBS | {"ban", "bar", "outlaw", "prohibit", "open", "adopt", "halve"}, key=len, reverse=True))
