@@ -284,3 +284,27 @@ def test_officials_whose_title_carries_a_party_or_company(sentence: str, person:
 def test_commitments_are_what_the_parties_undertake(second: str, expected: list[str]) -> None:
     facts = facts_of("Norway and Kenya signed a fisheries pact on Monday. " + second)
     assert [c.text for c in facts.commitments] == expected
+
+
+def test_a_quote_over_several_paragraphs_is_its_closing_speakers() -> None:
+    facts = facts_of('Prime Minister Tony Blair said the talks had gone well.\n\n'
+                     '"We have made real progress on the fishing quotas this week.\n\n'
+                     '"And we will go on working with our partners until the deal is done," he said.')
+    assert [facts.actors[q.speaker].name for q in facts.quotes] == ["Tony Blair", "Tony Blair"]
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ('Foreign Secretary Jack Straw met his counterparts on Monday. "This agreement matters to every fisherman '
+     'in the country," the foreign secretary said.', "Jack Straw"),
+    ('Anna Lee, from the campaign group Oceans First, said: "This deal will not protect a single reef in the '
+     'region."', "Anna Lee"),
+])
+def test_speakers_named_by_role_or_with_an_affiliation(text: str, speaker: str) -> None:
+    facts = facts_of(text)
+    assert [facts.actors[q.speaker].name for q in facts.quotes] == [speaker]
+
+
+def test_a_narrative_sentence_after_a_quote_is_not_a_quote() -> None:
+    facts = facts_of('"We will protect the reefs together," said Kenya\'s foreign minister, Ruth Wanjiru. '
+                     'The ministers then left for a dinner at the palace.')
+    assert [q.text for q in facts.quotes] == ["We will protect the reefs together"]

@@ -11,6 +11,7 @@ are scare quotes and are not quotations.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -143,7 +144,20 @@ def find_quotes(ctx: ArticleContext, spans: list[QuoteSpan] | None = None) -> li
                             evidence=ev))
         if speaker is not None:
             last_speaker = speaker
+    _speakers_of_open_paragraphs(text, quotes)
     return quotes
+
+
+def _speakers_of_open_paragraphs(text: str, quotes: list[Quote]) -> None:
+    """A quotation over several paragraphs opens each with a quote mark and closes only the
+    last, where the speaker is named: the open paragraphs before it are that speaker's."""
+    for i in range(len(quotes) - 2, -1, -1):
+        q, nxt = quotes[i], quotes[i + 1]
+        if q.speaker is not None or nxt.speaker is None:
+            continue
+        para_end = _paragraph_bounds(text, q.start)[1]
+        if text[q.end:para_end].strip(" ,.") == "" and text[para_end:nxt.start].strip() in _OPEN:
+            quotes[i] = dataclasses.replace(q, speaker=nxt.speaker)
 
 
 _ENDS_WITH_SPEAKER = re.compile(rf"[,;]\s*(?P<who>[^\".“”,;]{{1,60}}?)\s+(?:{_SPEECH})\s*[.:]\s*$", re.I)
