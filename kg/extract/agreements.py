@@ -133,7 +133,8 @@ def find_agreement_mentions(ctx: ArticleContext, quotes: list[tuple[int, int]]) 
             prev = doc[s - 1]
             low = prev.lower_
             if low in DETERMINERS or low in STOP_WORDS and low != "new" or low in LAUNCH_VERBS \
-                    or low in JOIN_VERBS or low in SPEECH_VERBS or not any(c.isalpha() for c in low) \
+                    or low in JOIN_VERBS or low in SPEECH_VERBS or (not any(c.isalpha() for c in low)
+                                                                   and not _YEAR.fullmatch(low)) \
                     or prev.text in {"'s", "’s"}:
                 break
             if _cap(prev.text) and not any(m.start <= prev.idx < m.end for m in ctx.mentions) \
@@ -229,7 +230,10 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
                     target.fact.label, target.fact.named = m.label, True
         elif not m.bare:
             same = [a for a in agreements if a.fact.kind == m.head]
-            if same and not m.indefinite:
+            if _YEAR_LABEL.search(m.label):  # "the 1959 agreement": an earlier one, beside the new one
+                same = [a for a in same if _norm(a.fact.label) == _norm(m.label)]
+                target = same[-1] if same else _new(agreements, m, ctx)
+            elif same and not m.indefinite:
                 target = same[-1]
             elif same and any(_norm(a.fact.label) == _norm(m.label) for a in same):
                 target = next(a for a in same if _norm(a.fact.label) == _norm(m.label))
@@ -715,16 +719,21 @@ def _proper_modifier(ctx: ArticleContext, word, head) -> bool:
     return t.pos_ == "PROPN" and t.dep_ in ("compound", "nmod", "poss") and t.head.i == h.root.i
 
 
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+_YEAR_LABEL = re.compile(r"\b(?:1[89]|20)\d\d\b")
+
+
 def _describing_start(ctx: ArticleContext, s: int, i: int) -> int:
     """The first token (of ``ctx.doc``, from ``s``) of the words that describe the agreement noun
     at token ``i``: the words right before it up to a verb the parse sees ("seals a deal"), a
-    figure ("a dollars 6bn deal") or a ranking word ("fifth")."""
+    figure ("a dollars 6bn deal") or a ranking word ("fifth"); a year stays ("the 1959 agreement")."""
     doc = ctx.doc
     start = i
     for k in range(i - 1, s - 1, -1):
         tok = doc[k]
         parsed = ctx.parsed.char_span(tok.idx, tok.idx + len(tok.text), alignment_mode="expand")
-        if parsed is None or tok.lower_ in _NOT_DESCRIBING or any(ch.isdigit() for ch in tok.text) \
+        if parsed is None or tok.lower_ in _NOT_DESCRIBING or (any(ch.isdigit() for ch in tok.text)
+                                                                and not _YEAR.fullmatch(tok.text)) \
                 or any(p.pos_ in ("VERB", "AUX") for p in parsed):
             break
         start = k

@@ -36,6 +36,7 @@ _CHAIN_VERBS = SYNTAX.get("chain_verbs", frozenset())
 _BYSTANDER_VERBS = SYNTAX.get("bystander_verbs", frozenset())
 _PROSPECTIVE_AUXILIARIES = SYNTAX.get("prospective_auxiliaries", frozenset())
 _PROSPECTIVE_VERBS = SYNTAX.get("prospective_verbs", frozenset())
+_MEMBER_VERBS = SYNTAX.get("member_verbs", frozenset())
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _NP_MODIFIERS = frozenset({"compound", "amod", "nmod", "poss", "npadvmod", "nummod"})
 _ACTOR_KINDS = (COUNTRY, DEMONYM, ORGANISATION)
@@ -125,6 +126,7 @@ class PartyIndex:
             if c.dep_ == "relcl" and c.lemma_.lower() in _PARTY_VERBS:
                 found += [a for s in c.children if s.dep_ in _SUBJECTS and s.lower_ not in ("that", "which")
                           for a in self._np(s)]
+                found += self._prep_objects(c)
         # 5. a headline's "X and Y in gas deal" (read as "in" on X, or the deal as X's apposition)
         if head.dep_ == "pobj" and head.head.lower_ == "in" and head.head.head.pos_ in ("PROPN", "NOUN"):
             found += self._np(head.head.head)
@@ -174,10 +176,17 @@ class PartyIndex:
         t = span.root
         while t.dep_ == "conj" and t.head.i != t.i:
             t = t.head
+        if t.dep_ in ("dobj", "dative") or (t.dep_ == "pobj" and t.head.dep_ == "prep"):
+            # "asked the United Nations to monitor it", "after consulting the African Union"
+            verb = t.head if t.dep_ != "pobj" else t.head.head
+            return verb.pos_ == "VERB" and (verb.lemma_.lower() not in _PARTY_VERBS | _MEMBER_VERBS
+                                            or verb.dep_ == "relcl")  # "... that Britain negotiated with X"
         if t.dep_ not in _SUBJECTS:
             return False
         verb = t.head
         lemma = verb.lemma_.lower()
+        if verb.dep_ == "relcl" and lemma in _PARTY_VERBS and verb.head.pos_ == "NOUN":
+            return True  # "the 1959 agreement that Britain had negotiated": that agreement's party
         if lemma in _BYSTANDER_VERBS and lemma not in _PARTY_VERBS:
             return True
         if _prospective(verb):
