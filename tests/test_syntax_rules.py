@@ -81,15 +81,16 @@ def test_parties_are_read_from_the_parse(sentence: str, expected: set[str]) -> N
     ("Egypt and Sudan signed a water pact on Monday after consulting the African Union.", "SDN", "African Union"),
 ])
 
+def test_bystanders_are_not_parties(sentence: str, party: str, bystander: str) -> None:
+    members = all_members(facts_of(sentence))
+    assert party in members
+    assert bystander not in members
+
 
 def test_an_old_agreement_beside_the_new_one_keeps_its_own_parties() -> None:
     facts = facts_of("Egypt and Sudan signed a water pact on Monday, replacing the 1959 agreement that Britain "
                      "had negotiated with Ethiopia.")
     assert members_of(facts) == {"water pact": {"EGY", "SDN"}, "1959 agreement": {"GBR", "ETH"}}
-def test_bystanders_are_not_parties(sentence: str, party: str, bystander: str) -> None:
-    members = all_members(facts_of(sentence))
-    assert party in members
-    assert bystander not in members
 
 
 def test_a_lobby_named_alliance_is_an_organisation_not_an_agreement() -> None:
