@@ -79,6 +79,10 @@ def test_parties_are_read_from_the_parse(sentence: str, expected: set[str]) -> N
     ("Egypt and Sudan signed a water pact on Monday and asked the United Nations to monitor it.",
      "EGY", "United Nations"),
     ("Egypt and Sudan signed a water pact on Monday after consulting the African Union.", "SDN", "African Union"),
+    # lenders
+    ("Egypt and Sudan signed a water pact on Monday, with funding from the World Bank.", "EGY", "World Bank"),
+    ("Egypt and Sudan signed a water pact on Monday; the World Bank will lend $200m for the project.",
+     "SDN", "World Bank"),
 ])
 
 def test_bystanders_are_not_parties(sentence: str, party: str, bystander: str) -> None:
