@@ -323,3 +323,11 @@ def test_a_narrative_sentence_after_a_quote_is_not_a_quote() -> None:
     facts = facts_of('"We will protect the reefs together," said Kenya\'s foreign minister, Ruth Wanjiru. '
                      'The ministers then left for a dinner at the palace.')
     assert [q.text for q in facts.quotes] == ["We will protect the reefs together"]
+
+
+def test_the_headline_and_the_lead_report_one_agreement() -> None:
+    text = ("Norway fish deal boosts Kenya\n\nKenya has struck a deal with Norway to sell it 30,000 tonnes of tuna "
+            "a year.\n\nThe deal runs for five years.")
+    facts = extract_facts(Article("t.txt", text, title="Norway fish deal boosts Kenya", date=dt.date(2005, 2, 1)))
+    assert [a.label for a in facts.agreements] == ["Norway fish deal"]
+    assert all_members(facts) == {"KEN", "NOR"}

@@ -232,7 +232,7 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
             same = [a for a in agreements if a.fact.kind == m.head]
             if _YEAR_LABEL.search(m.label):  # "the 1959 agreement": an earlier one, beside the new one
                 same = [a for a in same if _norm(a.fact.label) == _norm(m.label)]
-                target = same[-1] if same else _new(agreements, m, ctx)
+                target = same[-1] if same else _new_or_headline(agreements, m, ctx)
             elif same and not m.indefinite:
                 target = same[-1]
             elif same and any(_norm(a.fact.label) == _norm(m.label) for a in same):
@@ -246,14 +246,14 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
                 same = [a for a in agreements if a.fact.kind == m.head]
                 target = same[-1] if same else (_latest(agreements, m.sentence) if agreements else None)
                 if target is None and _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence):
-                    target = _new(agreements, m, ctx)
+                    target = _new_or_headline(agreements, m, ctx)
             elif _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence) and (
                     m.head not in {"agreement", "deal"} or not only_persons_between(ctx, m)):
-                target = _new(agreements, m, ctx)  # "X and Y signed an accord on Tuesday"
+                target = _new_or_headline(agreements, m, ctx)  # "X and Y signed an accord on Tuesday"
             if target is None:
                 continue
         if target is None:
-            target = _new(agreements, m, ctx)
+            target = _new_or_headline(agreements, m, ctx)
         target.mentions.append(m)
         ev = ctx.sentence_evidence(ctx.sentences[m.sentence])
         if ev not in target.fact.evidence:
@@ -262,6 +262,34 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
     for a in agreements:
         _date_and_place(ctx, a)
     return by_mention
+
+
+def _new_or_headline(agreements: list[_Agreement], m: AgreementMention, ctx: ArticleContext) -> _Agreement:
+    """A new agreement for ``m``, unless ``m`` is the lead's account of the headline's
+    agreement (then that one, with the more specific of the two labels)."""
+    target = _headline_agreement(ctx, agreements, m)
+    if target is None:
+        return _new(agreements, m, ctx)
+    if m.named or (not target.fact.named and len(m.label.split()) > len(target.fact.label.split())):
+        target.fact.label, target.fact.named, target.fact.kind = m.label, m.named, m.head
+    return target
+
+
+def _headline_agreement(ctx: ArticleContext, agreements: list[_Agreement], m: AgreementMention) -> _Agreement | None:
+    """The agreement of the headline when ``m`` introduces one in the lead paragraph: the
+    headline's "Peugeot deal" and the lead's "a memorandum of understanding" are one story.
+    Only when the headline names the sole agreement so far; the more specific label stays."""
+    title = (ctx.article.title or "").strip()
+    if not title or len(agreements) != 1 or not ctx.sentences:
+        return None
+    first = ctx.sentences[0]
+    if first.text.strip() != title:
+        return None
+    only = agreements[0]
+    if any(x.sentence != 0 for x in only.mentions):
+        return None
+    lead = next((s.paragraph for s in ctx.sentences if s.paragraph > first.paragraph), None)
+    return only if lead is not None and ctx.sentences[m.sentence].paragraph == lead else None
 
 
 _BODY_NOUNS = frozenset({"alliance", "coalition", "partnership"})
