@@ -331,3 +331,17 @@ def test_the_headline_and_the_lead_report_one_agreement() -> None:
     facts = extract_facts(Article("t.txt", text, title="Norway fish deal boosts Kenya", date=dt.date(2005, 2, 1)))
     assert [a.label for a in facts.agreements] == ["Norway fish deal"]
     assert all_members(facts) == {"KEN", "NOR"}
+
+
+def test_an_organisations_short_name_is_the_organisation() -> None:
+    facts = facts_of("Mitsubishi Motors has struck a deal with Peugeot. Mitsubishi will supply 30,000 cars.")
+    orgs = {a.name for a in facts.actors.values() if a.kind == "organisation"}
+    assert "Mitsubishi Motors" in orgs and "Mitsubishi" not in orgs
+
+
+@pytest.mark.parametrize("sentence, name", [
+    ("The Bill Gates Foundation and Norway have joined up to fund the vaccine scheme.", "Bill Gates Foundation"),
+    ("Five Bank of America units agreed to pay dollars 375m.", "Bank of America"),
+])
+def test_an_organisations_name_stops_where_it_ends(sentence: str, name: str) -> None:
+    assert name in {a.name for a in facts_of(sentence, fast=True).actors.values()}

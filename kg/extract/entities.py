@@ -10,6 +10,8 @@ possessive.
 
 from __future__ import annotations
 
+import dataclasses
+
 from spacy.tokens import Doc
 
 from kg.extract import gazetteer
@@ -65,6 +67,12 @@ class EntityOrganisations:
                 tokens = tokens[1:]
             while tokens and (tokens[-1].text in _POSSESSIVE or not tokens[-1].text[-1:].isalnum()):
                 tokens = tokens[:-1]
+            cut = next((k for k, t in enumerate(tokens) if k and t.pos_ == "ADP" and k + 1 < len(tokens)
+                        and (tokens[k + 1].lower_ in DATE_WORDS or tokens[k + 1].ent_type_ in ("GPE", "DATE"))), None)
+            if cut is not None:  # "the Commons on Monday", "Commission for Africa in Cape Town"
+                tokens = tokens[:cut]
+            while tokens and tokens[0].lower_ in ("even", "only", "five", "four", "three", "two"):
+                tokens = tokens[1:]
             if any(t.text == "(" for t in tokens) and not any(t.text == ")" for t in tokens):
                 tokens = tokens[:next(k for k, t in enumerate(tokens) if t.text == "(")]  # "Hindustan Aeronautics (HAL"
                 while tokens and not tokens[-1].text[-1:].isalnum():
@@ -118,3 +126,21 @@ def drop_entity_persons(ctx: ArticleContext, entity_orgs: list[Mention]) -> None
     for key in [k for k, a in ctx.registry.actors.items()
                 if a.kind != PERSON and fold(a.name) in refs and fold(a.name) not in still]:
         del ctx.registry.actors[key]
+
+
+def short_names_to_full(mentions: list[Mention]) -> list[Mention]:
+    """An organisation named by one word that is the first word of one longer organisation
+    name in the same article is that one: "Mitsubishi" after "Mitsubishi Motors", "UFJ" beside
+    "UFJ Holdings", "Federated" for "Federated Department Stores"."""
+    names = sorted({m.ref for m in mentions if m.kind == ORGANISATION}, key=len, reverse=True)
+    full: dict[str, str] = {}
+    for name in names:
+        if not name.isalpha() or gazetteer.find_organisation(name) is not None:
+            continue  # one plain word the gazetteers do not know: a company's short name
+        longer = [n for n in names if n.startswith(name + " ")]
+        if len(longer) == 1:  # only when the longer name is unambiguous
+            full[name] = longer[0]
+    if not full:
+        return mentions
+    return [dataclasses.replace(m, ref=full[m.ref]) if m.kind == ORGANISATION and m.ref in full else m
+            for m in mentions]

@@ -36,6 +36,8 @@ _NOT_COUNTRY_AFTER = frozenset(
 )
 _CONNECTORS = frozenset({"of", "for", "on", "and", "the", "against", "in", "to", "de", "&"})
 _PLACE_CONNECTORS = frozenset({"in", "at"})
+_NOT_NAME_STARTS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                              "even", "only", "now", "but", "so", "yet", "meanwhile", "however"})
 _MODIFIER = re.compile(r"-(?:based|led|backed|funded|owned|run)$", re.I)
 
 
@@ -163,8 +165,9 @@ class MentionFinder:
             i = j = first
             while j < n and (cap[j] or (
                     texts[j].lower() in _CONNECTORS and j > i and j + 1 < n and (cap[j + 1] or (
-                        texts[j].lower() != "and" and texts[j + 1].lower() == "the" and j + 2 < n and cap[j + 2])))):
-                j += 1  # "... for the Protection of the Marine Environment", never "X and the Y"
+                        texts[j].lower() != "and" and texts[j + 1].lower() == "the" and j + 2 < n and cap[j + 2]))
+                    and not (texts[j].lower() == "and" and self._is_known_start(doc, j + 1)))):
+                j += 1  # "... for the Protection of the Marine Environment", never "X and the Y" or "X and Norway"
             # trim trailing connectors
             while j > i and texts[j - 1].lower() in _CONNECTORS:
                 j -= 1
@@ -174,8 +177,9 @@ class MentionFinder:
                     and not any(w.lower() in AGREEMENT_NOUNS for w in words):
                 s = i
                 # a leading "The" at a sentence start, or "Kuwait-based", is not part of the name
-                while s < j and (texts[s].lower() in STOP_WORDS or _MODIFIER.search(texts[s])):
-                    s += 1
+                while s < j and (texts[s].lower() in STOP_WORDS or texts[s].lower() in _NOT_NAME_STARTS
+                                 or _MODIFIER.search(texts[s])):
+                    s += 1  # nor "Five" in "Five Bank of America units", "Even" in "Even the IMF"
                 if j - s >= 2:
                     spans.append(Span(doc, s, j, label="SHAPEORG|"))
             i = max(j, i + 1)

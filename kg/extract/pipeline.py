@@ -13,7 +13,7 @@ pipeline (the older, rule-only path: faster, and less accurate on real reporting
 from __future__ import annotations
 
 from kg.extract.context import ArticleContext
-from kg.extract.entities import EntityOrganisations
+from kg.extract.entities import EntityOrganisations, short_names_to_full
 from kg.extract.facts import ArticleFacts, Evidence
 from kg.extract.mentions import COUNTRY, ORGANISATION, MentionFinder, make_nlp
 from kg.extract.people import PeopleFinder
@@ -62,8 +62,10 @@ class Extractor:
             self.people.find(scratch)
             people = [(p.start, p.end) for p in scratch.person_mentions]
             entity_orgs = [m for m in entity_orgs if not any(s < m.end and m.start < e for s, e in people)]
-        ctx = ArticleContext(article, doc, sentences, sorted(mentions + entity_orgs, key=lambda m: m.start),
-                             tokens=tokens, parsed=parsed)
+        all_mentions = sorted(mentions + entity_orgs, key=lambda m: m.start)
+        if entity_orgs:
+            all_mentions = short_names_to_full(all_mentions)
+        ctx = ArticleContext(article, doc, sentences, all_mentions, tokens=tokens, parsed=parsed)
         facts = ArticleFacts(article=article, pipeline=self.pipeline_label)
         if not sentences:
             return facts
