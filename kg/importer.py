@@ -1,18 +1,26 @@
-"""Import existing RDF files into the store: each file into its own named graph, atomically.
+"""Import existing RDF files into the store: each file's graphs replaced, atomically.
 
 ``import_files`` reads Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML (optionally
 gzip-compressed: ``data.ttl.gz``), the format named by ``fmt`` or guessed from the file's
-extension through the one table of formats (``kg.formats``). Each file's triples replace the
-content of one named graph in one store transaction (``Store.replace_graph``), so a file that
-fails to parse anywhere, even on its last line, leaves the store exactly as it was, and a
-reader sees the graph from before or after the import, never part of it. The triples of all
-the graphs of a dataset file (N-Quads, TriG, JSON-LD) are merged into that one graph (the
-report says how many graphs were merged).
+extension through the one table of formats (``kg.formats``), with the RDF engine's own parser.
 
-The graph is named after the file (``file_graph_iri``: a hash of its absolute ``file:`` URL,
-as ``kg.rdf.iris`` names an article's graph after its URL), so importing a file again
-replaces what it contributed before; ``graph=`` names it explicitly. A file that holds no
-triples is refused rather than imported as an empty graph (which would drop the graph).
+Which graphs: a triple format (Turtle, N-Triples, RDF/XML) fills one graph, named after the
+file (``file_graph_iri``: a hash of its absolute ``file:`` URL, as ``kg.rdf.iris`` names an
+article's graph after its URL) or ``graph=``. A dataset format (N-Quads, TriG, JSON-LD) keeps
+its named graphs, as ``oxigraph load`` does, so ``kg export`` → ``kg import`` gives the same
+dataset; its triples outside any named graph go to the file's graph; ``graph=`` is then an
+explicit override that merges everything into that one graph. A graph named by a blank node
+is refused. Importing a file again replaces the graphs it names (a graph an earlier version
+named and this one does not is left as it is).
+
+How: the graphs a file fills are replaced in one step, so a file that fails to parse anywhere,
+even on its last line, leaves the store exactly as it was, and a reader sees each graph from
+before or after the import, never part of it. Graphs the store does not hold yet (a first
+import) go through the engine's bulk loader in one atomic ingest (``Store.ingest_new_graphs``);
+when the store holds one of them, the file is read a second time and all its graphs are
+replaced in one SPARQL Update (``Store.replace_graphs_ntriples``, slower: a transaction held in
+memory). A file that holds no triples is refused rather than imported as an empty graph. The
+engine's parser reads no token (literal, IRI) over 16 MB: such a file is one error.
 
 Parsing never reads anything but the file: no URL is fetched and no external entity is
 resolved. The RDF engine's parsers do neither (JSON-LD remote ``@context``s fail; external XML
@@ -29,6 +37,7 @@ wrong); ``import_files`` collects them and goes on with the next file.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import itertools
@@ -77,6 +86,7 @@ MAX_XML_DEPTH = 2_000
 """Deepest nesting of XML elements accepted in RDF/XML (the parser's time grows with depth²)."""
 ENTITY_EXPANSION_LIMIT = 16 * 1024 * 1024
 """Most characters XML entity references may expand to, beyond ten times the file's size."""
+_PARSER_BUFFER = 16 * 1024 * 1024  # the engine's parsers refuse a token longer than this
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -101,10 +111,11 @@ class ImportedFile:
     """One file imported: where from, into which graph, as what, how many distinct triples."""
 
     source: str
-    graph: URIRef
+    graph: URIRef  # the first graph the file filled (for a triple format, its only one)
     format: str  # the canonical format name (kg.formats)
-    triples: int  # distinct triples the graph holds now
-    merged_graphs: int = 0  # named graphs of a dataset file merged into ``graph``
+    triples: int  # distinct triples the graphs hold now, summed over them
+    merged_graphs: int = 0  # named graphs of a dataset file merged into ``graph`` (--graph)
+    graphs: tuple[URIRef, ...] = ()  # every graph the file replaced, in the order it names them
 
 
 @dataclass
@@ -243,8 +254,43 @@ def _syntax_problem(error: SyntaxError, fmt: Format) -> tuple[str, int | None]:
 def _terms(quad: ox.Quad, source: str) -> Triple:
     terms = (quad.subject, quad.predicate, quad.object)
     if any(isinstance(term, ox.Triple) for term in terms):
-        raise InputError(source, "holds an RDF-star triple term (<< … >>); kg stores plain RDF only")
+        raise InputError(source, _RDF_STAR)
     return tuple(from_engine(term) for term in terms)  # type: ignore[return-value]
+
+
+_RDF_STAR = "holds an RDF-star triple term (<< … >>); kg stores plain RDF only"
+
+
+def _engine_quads(input_: IO[bytes] | bytes, fmt: Format, source: str, base: str | None) -> Iterator[ox.Quad]:
+    """The engine's quads of an RDF document (blank nodes renamed apart from every other
+    file's; RDF-star triple terms are the caller's to refuse), its errors as ``InputError``
+    naming ``source``."""
+    stream = io.BytesIO(input_) if isinstance(input_, bytes) else input_
+    try:
+        yield from ox.parse(stream, _engine_format(fmt), base_iri=base, rename_blank_nodes=True)
+    except SyntaxError as error:
+        if _REMOTE_CONTEXT in str(error):
+            raise InputError(
+                source, "the JSON-LD names a remote @context, and kg fetches nothing: put the context in the file"
+            ) from None
+        problem, line = _syntax_problem(error, fmt)
+        raise InputError(source, problem, line) from None
+    except MemoryError as error:  # the engine's parser buffers one token (a literal, an IRI) at most 16 MB
+        raise InputError(source, f"holds a literal or IRI over {_size(_PARSER_BUFFER)}, more than the RDF "
+                                 f"parser reads ({_one_line(error)})") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise InputError(source, f"damaged gzip data ({_one_line(error)})") from None
+    except (OSError, ValueError, UnicodeError) as error:
+        raise InputError(source, f"cannot read {fmt.name}: {_one_line(error)}") from None
+
+
+def _checked_input(stream: IO[bytes] | bytes, fmt: Format, source: str) -> IO[bytes] | bytes:
+    """``stream``, read whole and checked first for JSON-LD and RDF/XML (see the module docstring)."""
+    if fmt.name not in ("jsonld", "rdfxml"):
+        return stream
+    data = stream if isinstance(stream, bytes) else _read_all(stream, source)
+    (_check_json if fmt.name == "jsonld" else _check_xml)(data, source)
+    return data
 
 
 def parse_triples(
@@ -263,28 +309,10 @@ def parse_triples(
     """
     if not fmt.is_rdf:
         raise UsageError(f"{fmt.name} is not an RDF format")
-    data = stream if isinstance(stream, bytes) else None
-    if fmt.name in ("jsonld", "rdfxml"):
-        if data is None:
-            data = _read_all(stream, source)  # type: ignore[arg-type]
-        (_check_json if fmt.name == "jsonld" else _check_xml)(data, source)
-    input_: IO[bytes] = io.BytesIO(data) if data is not None else stream  # type: ignore[assignment]
-    try:
-        for quad in ox.parse(input_, _engine_format(fmt), base_iri=base):
-            if graphs is not None and isinstance(quad.graph_name, (ox.NamedNode, ox.BlankNode)):
-                graphs.add(str(quad.graph_name))
-            yield _terms(quad, source)
-    except SyntaxError as error:
-        if _REMOTE_CONTEXT in str(error):
-            raise InputError(
-                source, "the JSON-LD names a remote @context, and kg fetches nothing: put the context in the file"
-            ) from None
-        problem, line = _syntax_problem(error, fmt)
-        raise InputError(source, problem, line) from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
-        raise InputError(source, f"damaged gzip data ({_one_line(error)})") from None
-    except (OSError, ValueError, UnicodeError) as error:
-        raise InputError(source, f"cannot read {fmt.name}: {_one_line(error)}") from None
+    for quad in _engine_quads(_checked_input(stream, fmt, source), fmt, source, base):
+        if graphs is not None and isinstance(quad.graph_name, (ox.NamedNode, ox.BlankNode)):
+            graphs.add(str(quad.graph_name))
+        yield _terms(quad, source)
 
 
 def _read_all(stream: IO[bytes], source: str) -> bytes:
@@ -433,20 +461,130 @@ def _count(store, graph: URIRef) -> int:
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 
-def _store_stream(
-    stream: IO[bytes], source: str, fmt: Format, store, graph: URIRef, base: str | None
-) -> ImportedFile:
-    head, stream = _head_of(stream, source)
-    _check_head(head, source)
-    graphs: set[str] = set()
-    triples = parse_triples(stream, fmt, source, base=base, graphs=graphs)
-    first = next(triples, None)  # parse errors before the first triple surface here
-    if first is None:
-        raise InputError(source, "holds no triples (nothing imported; the store keeps what it held)")
-    # replace_graph reads every triple before it writes anything: an error on the last line
-    # raises out of it with the store untouched.
-    store.replace_graph(graph, itertools.chain([first], triples))
-    return ImportedFile(source, graph, fmt.name, _count(store, graph), len(graphs))
+class _GraphExists(Exception):
+    """A graph the file fills is in the store already: the bulk path cannot replace it."""
+
+
+class _Input:
+    """What one import reads, openable again (a second pass replaces graphs the store holds)."""
+
+    def __init__(self, name: str, source: str, fmt: Format, data: bytes | None = None) -> None:
+        self.name, self.source, self.fmt, self._data = name, source, fmt, data
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[IO[bytes] | bytes]:
+        """The input's bytes as a stream (a byte order mark dropped; JSON-LD and RDF/XML read
+        whole and checked); ``InputError`` for an empty, compressed or UTF-16 one."""
+        if self._data is not None:
+            raw = stream = io.BytesIO(self._data)
+        else:
+            raw, stream = _open(self.name)
+        try:
+            head, rest = _head_of(stream, self.source)
+            _check_head(head, self.source)
+            yield _checked_input(rest, self.fmt, self.source)
+        finally:
+            stream.close()
+            raw.close()
+
+
+def _targets(quads: Iterator[ox.Quad], source: str, keep_graphs: bool, graph: ox.NamedNode | None,
+             seen: dict[ox.NamedNode, None], merged: set[str], exists: Callable[[URIRef], bool] | None,
+             union: bool = False) -> Iterator[ox.Quad]:
+    """Each quad in the store graph it goes to: its own named graph when ``keep_graphs``, else
+    (and for triples outside any named graph) ``graph``; with ``union``, each followed by its
+    copy in the default graph. ``seen`` collects the graphs in order; ``exists``, when given,
+    raises ``_GraphExists`` at the first graph the store holds. Runs once per triple: kept lean."""
+    quad_of, default, triple_term = ox.Quad, ox.DefaultGraph(), ox.Triple
+    if not keep_graphs:  # a triple format, or --graph: one graph, known before the first triple
+        if graph is None:
+            raise UsageError("a graph name is needed")  # pragma: no cover - import_file always gives one
+        seen[graph] = None
+        if exists is not None and exists(URIRef(graph.value)):
+            raise _GraphExists
+        for quad in quads:
+            s, p, o = quad.subject, quad.predicate, quad.object
+            if type(o) is triple_term or type(s) is triple_term:
+                raise InputError(source, _RDF_STAR)
+            yield quad_of(s, p, o, graph)
+            if type(quad.graph_name) is ox.DefaultGraph:
+                if union:
+                    yield quad  # the parsed quad is its own union copy
+            else:
+                merged.add(str(quad.graph_name))
+                if union:
+                    yield quad_of(s, p, o, default)
+        return
+    for quad in quads:
+        s, p, o, name = quad.subject, quad.predicate, quad.object, quad.graph_name
+        if type(o) is triple_term or type(s) is triple_term:
+            raise InputError(source, _RDF_STAR)
+        if type(name) is ox.BlankNode:
+            raise InputError(source, f"names a graph with a blank node (_:{name.value}); kg names graphs by IRIs: "
+                                     "give --graph IRI to import all of the file into one graph")
+        if type(name) is ox.DefaultGraph:
+            if graph is None:
+                raise InputError(source, "holds triples outside any named graph; give --graph IRI to name their graph")
+            name = graph
+        if name not in seen:
+            seen[name] = None
+            if exists is not None and exists(URIRef(name.value)):
+                raise _GraphExists
+        yield quad_of(s, p, o, name)
+        if union:
+            yield quad_of(s, p, o, default)
+
+
+def _store_input(item: _Input, store, graph: URIRef | None, override: bool, base: str | None) -> ImportedFile:
+    """Replace the store graphs ``item`` fills by its content, atomically.
+
+    Graphs the store does not hold yet are written by the engine's bulk loader in one ingest
+    (``Store.ingest_new_graphs``); when one of them exists, the file is read again and all of
+    its graphs replace the old ones in one SPARQL Update (``Store.replace_graphs_ntriples``).
+    """
+    fmt, source = item.fmt, item.source
+    keep_graphs = fmt.keeps_graphs and not override
+    target = ox.NamedNode(str(graph)) if graph is not None else None
+    seen: dict[ox.NamedNode, None] = {}
+    merged: set[str] = set()
+    bulk = type(store).__name__ == "Store" and hasattr(store, "ingest_new_graphs")
+    if bulk:
+        try:
+            with item.open() as input_:
+                quads = _targets(_engine_quads(input_, fmt, source, base), source, keep_graphs, target,
+                                 seen, merged, store.has_graph, union=True)
+                first = next(quads, None)
+                if first is None:
+                    raise InputError(source, "holds no triples (nothing imported; the store keeps what it held)")
+                store.ingest_new_graphs(itertools.chain([first], quads))
+        except _GraphExists:
+            bulk = False
+    if not bulk:
+        seen.clear()
+        merged.clear()
+        per_graph: dict[ox.NamedNode, list[ox.Triple]] = {}
+        with item.open() as input_:
+            for quad in _targets(_engine_quads(input_, fmt, source, base), source, keep_graphs, target,
+                                 seen, merged, None):
+                per_graph.setdefault(quad.graph_name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+        if not per_graph:
+            raise InputError(source, "holds no triples (nothing imported; the store keeps what it held)")
+        _replace(store, per_graph)
+    graphs = tuple(URIRef(name.value) for name in seen)
+    return ImportedFile(source, graphs[0], fmt.name, sum(_count(store, g) for g in graphs), len(merged), graphs)
+
+
+def _replace(store, per_graph: dict[ox.NamedNode, list[ox.Triple]]) -> None:
+    """Replace each graph of ``per_graph`` by its triples: in one transaction on the embedded
+    store, graph by graph on a remote one."""
+    if hasattr(store, "replace_graphs_ntriples"):
+        store.replace_graphs_ntriples({
+            URIRef(name.value): ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            for name, triples in per_graph.items()})
+        return
+    for name, triples in per_graph.items():
+        store.replace_graph(URIRef(name.value), [tuple(from_engine(t) for t in (x.subject, x.predicate, x.object))
+                                                 for x in triples])
 
 
 def import_file(
@@ -458,32 +596,34 @@ def import_file(
     base: str | None = None,
     stdin: IO[bytes] | None = None,
 ) -> ImportedFile:
-    """Import one RDF file (``"-"``: standard input, which needs ``fmt`` and ``graph``).
+    """Import one RDF file (``"-"``: standard input, which needs ``fmt``, and ``graph`` unless
+    the format is a dataset one whose every triple is in a named graph).
 
-    The format is ``fmt`` or guessed from the extension (``.gz`` is decompressed); the graph is
-    ``graph`` or ``file_graph_iri(source)``; relative IRIs resolve against ``base`` or the
-    file's ``file:`` URL. Raises ``InputError`` for a file that cannot be read or parsed (the
-    store is then unchanged) and ``StoreError`` when the store fails.
+    The format is ``fmt`` or guessed from the extension (``.gz`` is decompressed). A triple
+    format goes into ``graph``, else ``file_graph_iri(source)``; a dataset format (N-Quads, TriG,
+    JSON-LD) keeps its named graphs, its triples outside any named graph going to that graph,
+    unless ``graph`` is given, which then takes all of them. Relative IRIs resolve against
+    ``base`` or the file's ``file:`` URL. Raises ``InputError`` for a file that cannot be read
+    or parsed (the store is then unchanged) and ``StoreError`` when the store fails.
     """
     name = os.fspath(source)
     if name == STDIN:
         if fmt is None:
             raise UsageError("reading RDF from standard input (-) needs -f/--format")
-        if graph is None:
+        if graph is None and not fmt.keeps_graphs:
             raise UsageError("reading RDF from standard input (-) needs --graph IRI to name its graph")
         stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
         if stream is None:
             raise InputError(STDIN_SOURCE, "no standard input")
-        return _store_stream(stream, STDIN_SOURCE, fmt, store, graph, base)
-    raw, stream = _open(name)
-    try:
-        chosen = _format_of(name, fmt)
-        if base is None:
-            base = Path(name).resolve().as_uri()
-        return _store_stream(stream, name, chosen, store, graph or file_graph_iri(name), base)
-    finally:
-        stream.close()
-        raw.close()
+        data = _read_all(stream, STDIN_SOURCE)  # read twice when it replaces graphs the store holds
+        return _store_input(_Input(name, STDIN_SOURCE, fmt, data), store, graph, graph is not None, base)
+    raw, stream = _open(name)  # missing, a directory, unreadable: said before the format is guessed
+    stream.close()
+    raw.close()
+    chosen = _format_of(name, fmt)
+    if base is None:
+        base = Path(name).resolve().as_uri()
+    return _store_input(_Input(name, name, chosen), store, graph or file_graph_iri(name), graph is not None, base)
 
 
 def check_options(
@@ -500,7 +640,7 @@ def check_options(
     if STDIN in names:
         if fmt is None:
             raise UsageError("reading RDF from standard input (-) needs -f/--format")
-        if graph is None:
+        if graph is None and not fmt.keeps_graphs:
             raise UsageError("reading RDF from standard input (-) needs --graph IRI to name its graph")
         if names.count(STDIN) > 1:
             raise UsageError("standard input (-) can be read only once")

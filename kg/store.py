@@ -586,6 +586,24 @@ class Store:
         except (OSError, SyntaxError, RuntimeError, ValueError) as error:
             raise self._error(f"replace graph <{graph_iri}>", error) from None
 
+    def replace_graphs_ntriples(self, graphs: Mapping[URIRef, str]) -> None:
+        """Replace several named graphs, each by N-Triples text, in one SPARQL Update (one
+        transaction): readers see all of them old or all of them new. Blank nodes become
+        fresh ones, shared across the call. See :meth:`replace_graph_ntriples`."""
+        engine = self._writable()
+        names = [(_require_iri(graph_iri), ntriples) for graph_iri, ntriples in graphs.items()]
+        if not names:
+            return
+        update = " ;\n".join(_drop_update(name) for name, _text in names)
+        named = "".join(f"GRAPH {name} {{\n{text}\n}}\n" for name, text in names if text.strip())
+        union = "".join(f"{text}\n" for _name, text in names if text.strip())
+        if named:
+            update += f" ;\nINSERT DATA {{\n{named}{union}}}"
+        try:
+            engine.update(update)
+        except (OSError, SyntaxError, RuntimeError, ValueError) as error:
+            raise self._error(f"replace graphs <{names[0][0].value}> ...", error) from None
+
     def add_graphs(self, graphs: Iterable[tuple[URIRef, str]]) -> int:
         """Add new named graphs, each given as N-Triples text, in one transaction; returns the quads.
 
@@ -618,6 +636,23 @@ class Store:
         except (OSError, SyntaxError, RuntimeError, ValueError) as error:
             raise self._error("add graphs", error) from None
         return count
+
+    def ingest_new_graphs(self, quads: Iterable[ox.Quad]) -> None:
+        """Add engine quads to new named graphs in one atomic ingest; ``quads`` must hold each
+        quad of a named graph *and* its copy in the default graph (the union), as the caller
+        writes them (no per-quad work here: this is the bulk path of ``kg import``).
+
+        The engine's bulk loader writes the quads into files and ingests them all at once when
+        ``quads`` is exhausted, so readers see every one of them or none; an exception raised
+        while ``quads`` is read (a parse error on the last line, say) leaves the store as it
+        was, and so does a crash before the end. The graphs must not exist yet (their quads
+        would be added to the old ones).
+        """
+        engine = self._writable()
+        try:
+            engine.bulk_extend(quads)
+        except OSError as error:
+            raise self._error("load graphs", error) from None
 
     def drop_graph(self, graph_iri: URIRef) -> bool:
         """Remove a named graph and its triples; False if there was no such graph."""

@@ -14,16 +14,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Load RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML; optionally .gz) "
                     "into the store. Each file replaces its own named graph in one transaction: a file "
                     "that fails leaves the store as it was, and the other files are still imported. "
-                    "The graphs of a dataset file are merged into the file's graph. Nothing is fetched: "
+                    "A dataset file (N-Quads, TriG, JSON-LD) keeps its named graphs; --graph merges them "
+                    "into one. Nothing is fetched: "
                     "no remote JSON-LD context, no external XML entity.")  # fmt: skip
     i.add_argument("sources", nargs="+", metavar="FILE",
-                   help="RDF files, directories (their RDF files, recursively), or - for stdin (needs -f and --graph)")
+                   help="RDF files, directories (their RDF files, recursively), or - for stdin (needs -f; --graph "
+                        "for a triple format)")
     add_store_option(i)
     i.add_argument("-f", "--format", default=None, metavar="FMT",
                    help="turtle, ntriples, nquads, trig, jsonld, rdfxml, or a media type "
                         "(default: from each file's extension)")
     i.add_argument("--graph", metavar="IRI",
-                   help="name of the graph to replace (one file only; default: derived from the file's path)")
+                   help="name of the graph to replace (one file only; default: derived from the file's path); "
+                        "for a dataset file, the one graph all of its graphs are merged into")
     i.add_argument("--base", metavar="IRI", help="base IRI for relative IRIs (default: the file's file: URL)")
     i.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     i.set_defaults(run=run)
@@ -47,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
             return
         merged = f", {done.merged_graphs} named graphs merged" if done.merged_graphs > 1 else ""
         triples = f"{done.triples} triple{'' if done.triples == 1 else 's'}"
-        out.write(f"imported {done.source} → <{done.graph}> ({triples}, {done.format}{merged})\n")
+        graphs = done.graphs or (done.graph,)
+        where = f"<{graphs[0]}>" if len(graphs) == 1 else f"{len(graphs)} graphs (<{graphs[0]}>, ...)"
+        out.write(f"imported {done.source} → {where} ({triples}, {done.format}{merged})\n")
 
     with Store.open(path) as store:
         report = import_files(args.sources, store, fmt=fmt, graph=graph, base=args.base, on_file=on_file,
