@@ -54,10 +54,10 @@ from typing import IO
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from kg.errors import InputError, UsageError
+from kg.errors import InputError, KgError, UsageError
 from kg.formats import RDF_FORMATS, Format, rdf_format
 from kg.rdf.iris import file_graph_iri, is_valid_iri
-from kg.store import Triple, from_engine
+from kg.store import Triple, from_engine, ill_typed_query, to_engine
 
 __all__ = [
     "ENTITY_EXPANSION_LIMIT",
@@ -116,6 +116,17 @@ class ImportedFile:
     triples: int  # distinct triples the graphs hold now, summed over them
     merged_graphs: int = 0  # named graphs of a dataset file merged into ``graph`` (--graph)
     graphs: tuple[URIRef, ...] = ()  # every graph the file replaced, in the order it names them
+    ill_typed: int = 0  # literals whose lexical form is not valid for their datatype ("abc"^^xsd:integer)
+    ill_typed_example: str = ""  # one of them, in N-Triples
+
+    @property
+    def warning(self) -> str | None:
+        """One line about the file's ill-typed literals, or None."""
+        if not self.ill_typed:
+            return None
+        them = "literal" if self.ill_typed == 1 else "literals"
+        return (f"{self.source}: {self.ill_typed} ill-typed {them} (not valid for the datatype, e.g. "
+                f"{self.ill_typed_example}), kept as written")
 
 
 @dataclass
@@ -571,7 +582,25 @@ def _store_input(item: _Input, store, graph: URIRef | None, override: bool, base
             raise InputError(source, "holds no triples (nothing imported; the store keeps what it held)")
         _replace(store, per_graph)
     graphs = tuple(URIRef(name.value) for name in seen)
-    return ImportedFile(source, graphs[0], fmt.name, sum(_count(store, g) for g in graphs), len(merged), graphs)
+    ill_typed, example = _ill_typed(store, graphs)
+    return ImportedFile(source, graphs[0], fmt.name, sum(_count(store, g) for g in graphs), len(merged), graphs,
+                        ill_typed, example)
+
+
+def _ill_typed(store, graphs: tuple[URIRef, ...]) -> tuple[int, str]:
+    """How many literals of ``graphs`` are ill-typed, and one of them (N-Triples); (0, "") on a
+    store that cannot tell (a remote one whose engine lacks the casts)."""
+    if type(store).__name__ != "Store":
+        return 0, ""
+    try:
+        _names, rows = store.query(ill_typed_query(graphs))
+    except KgError:
+        return 0, ""
+    count, example = rows[0] if rows else (None, None)
+    if not count or int(count) == 0 or example is None:
+        return 0, ""
+    shown = str(to_engine(example))
+    return int(count), shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def _replace(store, per_graph: dict[ox.NamedNode, list[ox.Triple]]) -> None:

@@ -38,6 +38,7 @@ import contextlib
 import gc
 import hashlib
 import itertools
+import logging
 import os
 import re
 import time
@@ -90,6 +91,36 @@ _T = TypeVar("_T")
 _LOCK_GRACE_SECONDS = 5.0
 _ENGINE_MARKER = "CURRENT"
 _ENGINE_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(log|sst|blob))$")
+
+
+class _IllTypedQuiet(logging.Filter):
+    """Drops rdflib's warning (with a traceback) for each literal whose lexical form is not
+    valid for its datatype ("abc"^^xsd:integer): kg keeps such literals as written, and the
+    commands that should say so (``kg import``, ``kg validate``) report them in one line each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Failed to convert Literal lexical form to value")
+
+
+logging.getLogger("rdflib.term").addFilter(_IllTypedQuiet())
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+CHECKED_DATATYPES = ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time",
+                     "duration", "dayTimeDuration", "yearMonthDuration")
+"""The XSD datatypes whose literals :func:`ill_typed_query` checks (those the engine can cast to)."""
+
+
+def ill_typed_query(graphs: Iterable[URIRef]) -> str:
+    """SPARQL counting the literals of ``graphs`` whose lexical form is not valid for their
+    datatype (one of ``CHECKED_DATATYPES``), with one of them: ``?n``, ``?example``."""
+    names = " ".join(str(_require_iri(graph)) for graph in graphs)
+    cast = "?unbound"
+    for name in reversed(CHECKED_DATATYPES):
+        cast = f"IF(?d = <{_XSD}{name}>, <{_XSD}{name}>(STR(?o)), {cast})"
+    types = ", ".join(f"<{_XSD}{name}>" for name in CHECKED_DATATYPES)
+    return (f"SELECT (COUNT(?o) AS ?n) (SAMPLE(?o) AS ?example) WHERE {{ VALUES ?g {{ {names} }} "
+            f"GRAPH ?g {{ ?s ?p ?o }} FILTER(isLiteral(?o)) BIND(DATATYPE(?o) AS ?d) FILTER(?d IN ({types})) "
+            f"BIND({cast} AS ?value) FILTER(!BOUND(?value)) }}")
 
 
 # --- term conversion -------------------------------------------------------------------

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from pyshacl import validate
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal
 from rdflib.graph import ConjunctiveGraph
 from rdflib.term import Node
 
 from kg.errors import ValidationError
 from kg.namespaces import RDF, SH, bind_prefixes
 from kg.resources import resource_path
+import kg.store  # noqa: F401 - silences rdflib's warning per ill-typed literal
 
 __all__ = ["ValidationReport", "ValidationResult", "load_shapes", "validate_graph", "validate_store"]
 
@@ -44,6 +45,8 @@ class ValidationReport:
     conforms: bool
     text: str
     results: list[ValidationResult] = field(default_factory=list)
+    ill_typed: list[str] = field(default_factory=list)  # literals not valid for their datatype (N-Triples)
+    ill_typed_count: int = 0
 
     def raise_for_violations(self) -> None:
         """Raise ``kg.errors.ValidationError`` naming the first violations when the graph does not conform."""
@@ -111,9 +114,26 @@ def validate_graph(graph_or_dataset: Graph) -> ValidationReport:
     return ValidationReport(conforms=bool(conforms), text=str(text), results=sorted(results))
 
 
+ILL_TYPED_SHOWN = 10
+"""``validate_store`` keeps this many of the ill-typed literals it finds (all are counted)."""
+
+
 def validate_store(store: TripleSource) -> ValidationReport:
-    """Validate the union of every named graph of a store (``store.triples()``) against the kg shapes."""
+    """Validate the union of every named graph of a store (``store.triples()``) against the kg shapes.
+
+    Literals whose lexical form is not valid for their datatype ("abc"^^xsd:integer) are
+    counted in the report (``ill_typed_count``, the first ``ILL_TYPED_SHOWN`` in ``ill_typed``);
+    rdflib's warning for each of them is silenced (``kg.store``)."""
     union = bind_prefixes(Graph())
+    ill_typed: list[str] = []
+    count = 0
     for triple in store.triples():
         union.add(triple)
-    return validate_graph(union)
+        obj = triple[2]
+        if isinstance(obj, Literal) and obj.ill_typed:
+            count += 1
+            if len(ill_typed) < ILL_TYPED_SHOWN:
+                ill_typed.append(obj.n3())
+    report = validate_graph(union)
+    report.ill_typed, report.ill_typed_count = ill_typed, count
+    return report

@@ -554,3 +554,30 @@ def test_a_new_file_failing_on_its_last_line_adds_nothing(fmt: Format, tmp_path:
     code, out, err = kg("import", path, "--store", store, capsys=capsys)
     assert code == 1 and err.startswith(f"error: {path}:20001: "), err
     assert snapshot(store) == before
+
+
+ILL_TYPED = ('<http://e/a> <http://e/p> "abc"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+             '<http://e/a> <http://e/q> "2012-13-45"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
+             '<http://e/a> <http://e/r> "42"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')  # fmt: skip
+
+
+def test_ill_typed_literals_are_one_warning_line_never_a_traceback(tmp_path: Path, run_kg) -> None:
+    path = tmp_path / "ill.nt"
+    path.write_text(ILL_TYPED)
+    store = tmp_path / "store"
+    code, out, err = run_kg("import", path, "--store", store)
+    assert code == 0, err
+    assert "Traceback" not in err and "Failed to convert" not in err, err
+    assert err.startswith(f"warning: {path}: 2 ill-typed literals (not valid for the datatype, e.g. "), err
+    assert err.count("\n") == 1 and "kept as written" in err, err
+    with Store.open(store, read_only=True) as s:
+        assert len(s) == 3, "ill-typed literals are imported as written"
+    code, out, err = run_kg("validate", "--store", store)
+    assert "Traceback" not in err and "Failed to convert" not in err, err
+    warnings = err.splitlines()
+    assert len(warnings) == 2 and all(line.startswith(f"warning: {store}: ill-typed literal ") for line in warnings), err
+    assert any('"abc"^^<http://www.w3.org/2001/XMLSchema#integer>' in line for line in warnings), err
+    for command in (["export", "-f", "nt"], ["export", "-f", "ttl"]):
+        code, out, err = run_kg(*command, "--store", store)
+        assert code == 0 and err == "", err
+        assert '"abc"^^' in out

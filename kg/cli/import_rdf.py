@@ -47,12 +47,16 @@ def run(args: argparse.Namespace) -> int:
 
     def on_file(done) -> None:
         if args.quiet:
+            if done.warning:
+                print(f"warning: {done.warning}", file=sys.stderr)
             return
         merged = f", {done.merged_graphs} named graphs merged" if done.merged_graphs > 1 else ""
         triples = f"{done.triples} triple{'' if done.triples == 1 else 's'}"
         graphs = done.graphs or (done.graph,)
         where = f"<{graphs[0]}>" if len(graphs) == 1 else f"{len(graphs)} graphs (<{graphs[0]}>, ...)"
         out.write(f"imported {done.source} → {where} ({triples}, {done.format}{merged})\n")
+        if done.warning:
+            print(f"warning: {done.warning}", file=sys.stderr)
 
     with Store.open(path) as store:
         report = import_files(args.sources, store, fmt=fmt, graph=graph, base=args.base, on_file=on_file,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from kg.cli.common import add_store_option, store_path
 
@@ -20,6 +21,11 @@ def run(args: argparse.Namespace) -> int:
     path = store_path(args)
     with Store.open(path, create=False, read_only=True) as store:
         report = validate_store(store)
+    for literal in report.ill_typed:
+        print(f"warning: {path}: ill-typed literal {literal} (not valid for its datatype)", file=sys.stderr)
+    if report.ill_typed_count > len(report.ill_typed):
+        print(f"warning: {path}: ... and {report.ill_typed_count - len(report.ill_typed)} more ill-typed literals",
+              file=sys.stderr)
     if report.conforms:
         print(f"{path}: conforms to the kg SHACL shapes")
         return 0
