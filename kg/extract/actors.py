@@ -48,8 +48,6 @@ class ActorRegistry:
                 actor = Actor(key=key, kind=ORGANISATION, name=m.ref, org_type=m.org_type,
                               country=m.country)
                 self.actors[key] = actor
-                if m.country:
-                    self.country(m.country, None, None)
             if m.text != actor.name:
                 actor.aliases.add(m.text)
             _add_evidence(actor, evidence)
