@@ -345,3 +345,19 @@ def test_an_organisations_short_name_is_the_organisation() -> None:
 ])
 def test_an_organisations_name_stops_where_it_ends(sentence: str, name: str) -> None:
     assert name in {a.name for a in facts_of(sentence, fast=True).actors.values()}
+
+
+@pytest.mark.parametrize("sentence, countries", [
+    ("US-German carmaker DaimlerChrysler owns 30% of the firm.", {"USA"}),
+    ("The Guinea-Bissau government met on Monday.", {"GNB"}),
+])
+def test_countries_inside_hyphenated_compounds(sentence: str, countries: set[str]) -> None:
+    found = {a.iso3 for a in facts_of(sentence, fast=True).actors.values() if a.kind == "country"}
+    assert found == countries
+
+
+def test_a_country_where_a_body_sits_is_no_party() -> None:
+    facts = facts_of("Oman, Qatar and Bahrain signed a five-year pact on Sunday. The Kuwait-based Regional "
+                     "Organization for the Protection of the Marine Environment will be a partner in the pact.")
+    assert "KWT" not in all_members(facts)
+    assert {"OMN", "QAT", "BHR"} <= all_members(facts)

@@ -109,6 +109,7 @@ class MentionFinder:
             m = self._to_mention(doc, span)
             if m is not None:
                 mentions.append(m)
+        mentions.extend(self._hyphen_compounds(doc, tokens, mentions))
         mentions.extend(self._acronym_aliases(text, mentions))
         mentions.extend(self._places(text, mentions))
         mentions.sort(key=lambda m: m.start)
@@ -221,6 +222,42 @@ class MentionFinder:
         return Mention(span.start_char, span.end_char, span.text, ORGANISATION,
                        (self.countries[country].name + " " + name) if country else name,
                        org_type=_org_type_for_head(head), country=country)
+
+    def _hyphen_compounds(self, doc: Doc, tokens: Tokens, mentions: list[Mention]) -> list[Mention]:
+        """Countries inside hyphenated compounds the tokenizer keeps whole: "US-German carmaker",
+        "a Turkish-Austrian consortium", "the Gibraltar-based holding company". Every part
+        must be a country name (capitalised) or demonym, but for a final "-based"-like word;
+        a country where a body sits is read as a qualifier (a demonym), never as a party."""
+        taken = {(m.start, m.end) for m in mentions}
+        countries, demonyms = gazetteer.country_index(), gazetteer.demonym_index()
+        out: list[Mention] = []
+        for i, word in enumerate(tokens.text):
+            if "-" not in word or not word[:1].isupper():
+                continue
+            start = tokens.idx[i]
+            if any(s <= start < e for s, e in taken):
+                continue
+            parts = word.split("-")
+            if _MODIFIER.search(word):
+                parts = parts[:-1]
+            found: list[Mention] = []
+            offset = start
+            for part in parts:
+                key = gazetteer.fold(part)
+                entry = countries.get(key) if part[:1].isupper() else None
+                kind = COUNTRY
+                if entry is None:
+                    entry, kind = demonyms.get(key), DEMONYM
+                if entry is None or part.lower() in self.ambiguous:
+                    found = []
+                    break
+                # "Kuwait-based": where a body sits qualifies it, as a demonym does; it names no party
+                found.append(Mention(offset, offset + len(part), part,
+                                     DEMONYM if _MODIFIER.search(word) else kind, entry.iso3))
+                offset += len(part) + 1
+            if len(found) >= (1 if _MODIFIER.search(word) else 2):
+                out.extend(found)
+        return out
 
     def _acronym_aliases(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """'the Pacific Fisheries Agency (PFA)': later bare 'PFA' mentions the same org."""
