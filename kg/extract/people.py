@@ -126,6 +126,20 @@ class PeopleFinder:
                         or _name_before(ctx, role) or _name_after(ctx, role)
                     add_person(doc[n_start:comma], role, aff)
 
+        # full names the parse's NER finds and no rule introduced ("Drayton Valentine, an economist")
+        if ctx.parsed is not None:
+            for ent in ctx.parsed.ents:
+                if ent.label_ != "PERSON":
+                    continue
+                span = doc.char_span(ent.start_char, ent.end_char, alignment_mode="contract")
+                if span is None or len(span) < 2 or covered.intersection(range(span.start, span.end)) \
+                        or any(i in ent_at for i in range(span.start, span.end)):
+                    continue
+                words = [texts[i] for i in range(span.start, span.end)]
+                if all((_is_name_word(w) and w not in _NOT_NAMES and w.lower() not in self.role_words)
+                       or w.lower() in _PARTICLES for w in words):
+                    add_person(span, None, None)
+
         # honorifics: "Mr Wanjiru", "Ms Ana Souza"
         honorifics = self.honorifics
         for i, text in enumerate(texts):
@@ -143,26 +157,14 @@ class PeopleFinder:
             end = self._name_run(toks, after, ent_at)
             # not 'said ABN Amro chief strategist Eddie Wong': a name followed by a role is whose role it is
             if end - after >= 2 and not covered.intersection(range(after, end)) \
-                    and not (end < n_toks and lowers[end] in self.role_words):
+                    and not (end < n_toks and lowers[end] in self.role_words) \
+                    and not _names_no_person(ctx, doc[after:end]):
                 add_person(doc[after:end], None, None)
             if low != "according":
                 start = self._name_run_backwards(toks, i, ent_at)
-                if i - start >= 2 and not covered.intersection(range(start, i)):
+                if i - start >= 2 and not covered.intersection(range(start, i)) \
+                        and not _names_no_person(ctx, doc[start:i]):
                     add_person(doc[start:i], None, None)
-
-        # full names the parse's NER finds and no rule introduced ("Drayton Valentine, an economist")
-        if ctx.parsed is not None:
-            for ent in ctx.parsed.ents:
-                if ent.label_ != "PERSON":
-                    continue
-                span = doc.char_span(ent.start_char, ent.end_char, alignment_mode="contract")
-                if span is None or len(span) < 2 or covered.intersection(range(span.start, span.end)) \
-                        or any(i in ent_at for i in range(span.start, span.end)):
-                    continue
-                words = [texts[i] for i in range(span.start, span.end)]
-                if all((_is_name_word(w) and w not in _NOT_NAMES and w.lower() not in self.role_words)
-                       or w.lower() in _PARTICLES for w in words):
-                    add_person(span, None, None)
 
         # surname-only and short mentions of known persons
         for i, text in enumerate(texts):
@@ -330,6 +332,15 @@ class PeopleFinder:
             if m is not None and m.kind == DEMONYM and j + 1 < len(lowers) and lowers[j + 1] in _GOVERNMENT_WORDS:
                 return m
         return None
+
+
+def _names_no_person(ctx: ArticleContext, span: Span) -> bool:
+    """With a parse, whether its NER reads ``span`` ("Merrill Lynch said", "said Air Deccan") as
+    an organisation, a place or a facility, not a person."""
+    if ctx.parsed is None:
+        return False
+    parsed = ctx.parsed.char_span(span.start_char, span.end_char, alignment_mode="expand")
+    return parsed is not None and all(t.ent_type_ in ("ORG", "GPE", "LOC", "FAC", "PRODUCT") for t in parsed)
 
 
 def _not_a_name(ctx: ArticleContext, span: Span) -> bool:
