@@ -90,7 +90,10 @@ _READ_ATTEMPTS = 5
 _T = TypeVar("_T")
 _LOCK_GRACE_SECONDS = 5.0
 _ENGINE_MARKER = "CURRENT"
-_ENGINE_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(log|sst|blob))$")
+_ENGINE_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(log|sst|blob)|bulk-\d+\.sst)$")
+_BULK_FILE = re.compile(r"^bulk-\d+\.sst$")
+"""Files the engine's bulk loader writes before it ingests them (and removes after): any found
+by a writer that holds the lock were left by a writer killed while loading."""
 
 
 class _IllTypedQuiet(logging.Filter):
@@ -413,6 +416,16 @@ def _open_read_only(directory: Path, attempts: int = 5) -> ox.Store:
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
 
+def _remove_bulk_leftovers(directory: Path) -> None:
+    """Remove the bulk loader's files a killed writer left (never ingested: the store does not
+    hold their data). Called by a writer holding the lock, so no loader of ours is running."""
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(directory):
+            if _BULK_FILE.match(entry):
+                with contextlib.suppress(OSError):
+                    (directory / entry).unlink()
+
+
 def _check_store_dir(path: Path) -> bool:
     """True if ``path`` holds a store, False if it is absent or empty; StoreError otherwise."""
     if not path.exists():
@@ -488,6 +501,7 @@ class Store:
         except OSError as error:
             raise StoreError(f"cannot create store directory {directory}: {error.strerror or error}") from None
         lock = _acquire_lock(directory)
+        _remove_bulk_leftovers(directory)
         try:
             engine = ox.Store(str(directory))
         except (OSError, RuntimeError) as error:  # RuntimeError: "Corruption: …" of damaged files

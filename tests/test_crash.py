@@ -123,6 +123,7 @@ def writable_again(store: Path) -> None:
     with Store.open(store):
         pass
     assert not (store / LOCK_FILE).exists()
+    assert not list(store.glob("bulk-*.sst")), "the killed writer's bulk-load files are still there"
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import gzip
 import io
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -581,3 +583,26 @@ def test_ill_typed_literals_are_one_warning_line_never_a_traceback(tmp_path: Pat
         code, out, err = run_kg(*command, "--store", store)
         assert code == 0 and err == "", err
         assert '"abc"^^' in out
+
+
+def test_a_writer_removes_the_bulk_load_files_a_killed_import_left(tmp_path: Path) -> None:
+    data = tmp_path / "big.nt"
+    data.write_text("".join(f'<http://e/s{i}> <http://e/p> "value {i}" .\n' for i in range(300_000)))
+    store = tmp_path / "store"
+    with Store.open(store):
+        pass
+    process = subprocess.Popen([sys.executable, "-m", "kg", "import", "-q", data, "--store", store],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not list(store.glob("bulk-*.sst")) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        found = list(store.glob("bulk-*.sst"))
+    finally:
+        process.kill()
+        process.wait()
+    if not found:  # the import finished before a file could be seen: leave one as a kill would
+        (store / "bulk-123456789.sst").write_bytes(b"never ingested")
+    with Store.open(store) as s:
+        assert len(s) in (0, 600_000), "the import is all there or not at all"
+    assert not list(store.glob("bulk-*.sst")), "the killed import's bulk-load files are still there"
