@@ -13,7 +13,7 @@ cue (launched, signed, joined, "members include", "along with"); a clause that s
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from kg.extract import facts as F
@@ -397,7 +397,7 @@ def _iso2(m: Mention) -> str | None:
 
 def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
                 quotes: list[tuple[int, int]], affiliations: set[int],
-                posts: list[F.Post] = ()) -> list[F.Membership]:  # type: ignore[assignment]
+                posts: Sequence[F.Post] = ()) -> list[F.Membership]:
     """Members, signatories, observers and non-members: clause by clause from the cue words,
     and, with a parse, the parties its syntax names (``kg.extract.parties``)."""
     if ctx.parsed is None or not by_mention:
@@ -422,7 +422,7 @@ def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
     return out
 
 
-def _party_index(ctx: ArticleContext, posts: list[F.Post]) -> PartyIndex:
+def _party_index(ctx: ArticleContext, posts: Sequence[F.Post]) -> PartyIndex:
     keyed = []
     for m in ctx.mentions:
         if m.kind in (COUNTRY, ORGANISATION, DEMONYM) and m.org_type != "news agency":
@@ -442,7 +442,7 @@ def _party_index(ctx: ArticleContext, posts: list[F.Post]) -> PartyIndex:
 def _clause_memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mention: dict[int, _Agreement],
                         quotes: list[tuple[int, int]], affiliations: set[int],
                         bystander: Callable[[int, int], bool] | None = None,
-                        skip: set[int] = frozenset()) -> list[F.Membership]:  # type: ignore[assignment]
+                        skip: Collection[int] = frozenset()) -> list[F.Membership]:
     """Members, signatories, observers and non-members, clause by clause; ``bystander(start,
     end)`` (from the parse) rules out a supporter or a speaker as a member; sentences in
     ``skip`` (a person's own contract) give none."""
@@ -640,11 +640,11 @@ def commitments(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
     return [c for c in out if not _SCHEDULE.match(c.text)]
 
 
-_SCHEDULE = re.compile(r"(?:" + "|".join(re.escape(p) for p in sorted(SYNTAX.get("not_commitments", ()), key=len,
-                                                                       reverse=True)) + r")\b", re.I) \
-    if SYNTAX.get("not_commitments") else re.compile(r"(?!)")
-"""What the parties will do next about the agreement itself, not what they undertake:
-"decide next month", "come into force in June", "be signed in May" (cues.toml)."""
+_NOT_COMMITMENTS = sorted(SYNTAX.get("not_commitments", ()), key=len, reverse=True)
+_SCHEDULE = re.compile(r"(?:" + "|".join(map(re.escape, _NOT_COMMITMENTS)) + r")\b" if _NOT_COMMITMENTS else r"(?!)",
+                       re.I)
+"""How a schedule or a status begins ("decide next month", "come into force in June", "be signed
+in May"), which is not what the parties undertake (``not_commitments`` in cues.toml)."""
 
 
 _VERB_ALT = "|".join(sorted(BASE_VERBS | {"ban", "bar", "outlaw", "prohibit", "open", "adopt", "halve"}, key=len, reverse=True))

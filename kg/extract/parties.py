@@ -16,11 +16,14 @@ Coordination ("X, Y and Z") is followed at every step; a person who acts for a c
 organisation (a post found earlier: "Turkmen President Niyazov, who signed the contract")
 stands for it. Which verbs make parties and which prepositions name them is data (``[syntax]``
 in ``kg/extract/data/cues.toml``). Bystanders — supporters, lenders, critics, hosts, speakers
-("Downing Street said") — are never subjects of a party verb, so they are never chosen here.
+("Downing Street said") — are never subjects of a party verb, so they are never chosen here;
+``PartyIndex.is_bystander`` tells the clause rules of ``kg.extract.agreements`` which of the
+actors they read are such bystanders.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
@@ -30,7 +33,6 @@ from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
 
 PARTY_VERBS: frozenset[str] = SYNTAX.get("party_verbs", frozenset())
 """Lemmas of the verbs that make their subjects parties ("sign", "agree", "seal", ...)."""
-_PARTY_VERBS = PARTY_VERBS
 _PARTY_PREPS = SYNTAX.get("party_prepositions", frozenset())
 _CHAIN_VERBS = SYNTAX.get("chain_verbs", frozenset())
 _BYSTANDER_VERBS = SYNTAX.get("bystander_verbs", frozenset())
@@ -38,7 +40,6 @@ _PROSPECTIVE_AUXILIARIES = SYNTAX.get("prospective_auxiliaries", frozenset())
 _PROSPECTIVE_VERBS = SYNTAX.get("prospective_verbs", frozenset())
 _MEMBER_VERBS = SYNTAX.get("member_verbs", frozenset())
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
-_NP_MODIFIERS = frozenset({"compound", "amod", "nmod", "poss", "npadvmod", "nummod"})
 _ACTOR_KINDS = (COUNTRY, DEMONYM, ORGANISATION)
 _STATES = frozenset({COUNTRY, DEMONYM})
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "i"})
@@ -72,7 +73,7 @@ class PartyIndex:
 
     @classmethod
     def of(cls, parsed: Doc, mentions: list[tuple[Mention, str]],
-           persons: list[tuple[int, int, list[str]]], officials: list[tuple[int, int]] = ()) -> PartyIndex:  # type: ignore[assignment]
+           persons: list[tuple[int, int, list[str]]], officials: Sequence[tuple[int, int]] = ()) -> PartyIndex:
         """``mentions``: actor mentions with their actor keys; ``persons``: (start, end, keys)
         for person mentions with the actors they serve; ``officials``: (start, end) of the
         mentions of persons who hold a post."""
@@ -114,7 +115,7 @@ class PartyIndex:
         found += self._prep_objects(head)
         # 3. the verb that makes it, and its subject up the chain of verbs
         verb, role = _governing_verb(head)
-        if verb is not None and verb.lemma_.lower() in _PARTY_VERBS and not _prospective(verb):
+        if verb is not None and verb.lemma_.lower() in PARTY_VERBS and not _prospective(verb):
             found += self._prep_objects(verb)
             if role == "nsubjpass" or any(c.dep_ == "auxpass" for c in verb.children):
                 found += [a for c in verb.children if c.dep_ == "agent" for o in c.children
@@ -123,7 +124,7 @@ class PartyIndex:
                 found += self._subjects(verb)
         # 4. "the deal that X and Y signed"
         for c in head.children:
-            if c.dep_ == "relcl" and c.lemma_.lower() in _PARTY_VERBS:
+            if c.dep_ == "relcl" and c.lemma_.lower() in PARTY_VERBS:
                 found += [a for s in c.children if s.dep_ in _SUBJECTS and s.lower_ not in ("that", "which")
                           for a in self._np(s)]
                 found += self._prep_objects(c)
@@ -149,7 +150,7 @@ class PartyIndex:
         if span is None:
             return False
         verb, role = _governing_verb(span.root)
-        if verb is None or role == "nsubjpass" or verb.lemma_.lower() not in _PARTY_VERBS:
+        if verb is None or role == "nsubjpass" or verb.lemma_.lower() not in PARTY_VERBS:
             return False
         v = verb
         for _ in range(4):
@@ -179,20 +180,20 @@ class PartyIndex:
         if t.dep_ in ("dobj", "dative") or (t.dep_ == "pobj" and t.head.dep_ == "prep"):
             # "asked the United Nations to monitor it", "after consulting the African Union"
             verb = t.head if t.dep_ != "pobj" else t.head.head
-            return verb.pos_ == "VERB" and (verb.lemma_.lower() not in _PARTY_VERBS | _MEMBER_VERBS
+            return verb.pos_ == "VERB" and (verb.lemma_.lower() not in PARTY_VERBS | _MEMBER_VERBS
                                             or verb.dep_ == "relcl")  # "... that Britain negotiated with X"
         if t.dep_ not in _SUBJECTS:
             return False
         verb = t.head
         lemma = verb.lemma_.lower()
-        if verb.dep_ == "relcl" and lemma in _PARTY_VERBS and verb.head.pos_ == "NOUN":
+        if verb.dep_ == "relcl" and lemma in PARTY_VERBS and verb.head.pos_ == "NOUN":
             return True  # "the 1959 agreement that Britain had negotiated": that agreement's party
-        if lemma in _BYSTANDER_VERBS and lemma not in _PARTY_VERBS:
+        if lemma in _BYSTANDER_VERBS and lemma not in PARTY_VERBS:
             return True
         if _prospective(verb):
             return True  # "could join", "wants to join", "is expected to sign"
         return verb.dep_ == "relcl" and any(c.lower_ == "where" for c in verb.children) \
-            and lemma not in _PARTY_VERBS
+            and lemma not in PARTY_VERBS
 
     # -- internals ------------------------------------------------------------------------------
     def _np(self, tok: Token) -> list[Party]:
@@ -227,8 +228,11 @@ class PartyIndex:
         count = 2 if dets & {"both", "two"} else 3 if "three" in dets else None
         if count is None and noun not in ("signatories", "parties", "partners"):
             return None
-        sent_start = self.parsed[tok.sent.start].sent
-        first = max(0, sent_start.start - 200)
+        sentence = tok.sent
+        for _ in range(2):  # back to the start of the sentence two before this one
+            if sentence.start > 0:
+                sentence = self.parsed[sentence.start - 1].sent
+        first = sentence.start
         seen: list[Party] = []
         for i in range(tok.i - 1, first - 1, -1):
             party = self.actor_at.get(i)
