@@ -1,12 +1,14 @@
 """Direct quotations and their speakers.
 
 Quotation marks are paired per paragraph (straight and curly); a paragraph that opens a quote
-and never closes it continues the quote (the news convention for multi-paragraph quotes).
-A quotation counts when it has an attribution — before it (``X said: "..."``, ``X said the
-plan "will ..."``), after it (``"...," she said``, ``"...," said X``, ``"...", X told
-reporters``), between two halves of a split quote, or in the next sentence — or when it is a
-long stand-alone passage continuing the previous speaker. Short unattributed phrases in quotes
-are scare quotes and are not quotations.
+and never closes it continues the quote (the news convention for multi-paragraph quotes), and
+its speaker is the one named where the quote closes. A quotation counts when it has an
+attribution — before it (``X said: "..."``, ``X said the plan "will ..."``), after it
+(``"...," she said``, ``"...," said X``, ``"...," said Dominica's prime minister, Name``,
+``"...", X told reporters``), between two halves of a split quote, in the next sentence, or in
+the sentence before (``..., Mr Straw said. "..."``) — or when it is a long stand-alone passage
+continuing the previous speaker. A quoted phrase under ``MIN_QUOTE_WORDS`` words is a partial
+quote or a scare quote, not a quotation.
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ def find_quotes(ctx: ArticleContext, spans: list[QuoteSpan] | None = None) -> li
                         speaker = _resolve(ctx, m.group("who"), nxt_s.start + m.start("who"), last_speaker)
         if speaker is None and words >= 8 and quotes and _continues_previous(text, spans, n, quotes):
             speaker = quotes[-1].speaker
-        if speaker is None and words >= 5:
+        if speaker is None and words >= MIN_QUOTE_WORDS:
             # a quote opening its sentence right after 'Patriots ..., Mr Straw said.' in its paragraph
             speaker = _previous_sentence_speaker(ctx, q, para, last_speaker)
         if speaker is None and (words < 8 or not re.search(r"\b(?:we|our|us|i|my|me)\b", inner, re.I)):
