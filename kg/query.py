@@ -338,16 +338,22 @@ def query_variables(text: str) -> list[str]:
     return list(dict.fromkeys(t.text[1:] for t in _tokens(text) if t.kind == "var"))
 
 
-def _matching_brace(tokens: Sequence[_Token], open_index: int) -> int:
+def _matching(tokens: Sequence[_Token], open_index: int, pair: str = "{}") -> int:
+    """The index of the token that closes the bracket ``pair[0]`` at ``open_index``."""
+    opening, closing = pair
     depth = 0
     for index in range(open_index, len(tokens)):
-        if tokens[index].text == "{":
+        if tokens[index].text == opening:
             depth += 1
-        elif tokens[index].text == "}":
+        elif tokens[index].text == closing:
             depth -= 1
             if depth == 0:
                 return index
-    raise QueryError("unbalanced braces")
+    raise QueryError("unbalanced braces" if pair == "{}" else "unbalanced parentheses")
+
+
+def _matching_brace(tokens: Sequence[_Token], open_index: int) -> int:
+    return _matching(tokens, open_index, "{}")
 
 
 def _query_form(tokens: Sequence[_Token]) -> int | None:
@@ -551,15 +557,7 @@ def _not_a_parameter(tokens: Sequence[_Token], name: str, accepted: Sequence[str
 
 
 def _matching_paren(tokens: Sequence[_Token], open_index: int) -> int:
-    depth = 0
-    for index in range(open_index, len(tokens)):
-        if tokens[index].text == "(":
-            depth += 1
-        elif tokens[index].text == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-    raise QueryError("unbalanced parentheses")
+    return _matching(tokens, open_index, "()")
 
 
 def _word(token: _Token) -> str:
