@@ -361,3 +361,11 @@ def test_a_country_where_a_body_sits_is_no_party() -> None:
                      "Organization for the Protection of the Marine Environment will be a partner in the pact.")
     assert "KWT" not in all_members(facts)
     assert {"OMN", "QAT", "BHR"} <= all_members(facts)
+
+
+def test_the_leads_a_deal_valued_at_is_the_headlines_deal() -> None:
+    text = ("Kenya in Norway fish deal\n\nKenya will sell 30,000 tonnes of tuna a year to Norway, in a deal "
+            "valued at dollars 40m.\n\nThe first ships sail in May.")
+    facts = extract_facts(Article("t.txt", text, title="Kenya in Norway fish deal", date=dt.date(2005, 2, 1)))
+    assert [a.label for a in facts.agreements] == ["Norway fish deal"]
+    assert len(facts.agreements[0].evidence) == 2  # the headline and the lead

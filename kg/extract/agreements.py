@@ -250,6 +250,8 @@ def resolve_agreements(ctx: ArticleContext, mentions: list[AgreementMention]) ->
             elif _launch_in_sentence(ctx, m.sentence) and _actors_in_sentence(ctx, m.sentence) and (
                     m.head not in {"agreement", "deal"} or not only_persons_between(ctx, m)):
                 target = _new_or_headline(agreements, m, ctx)  # "X and Y signed an accord on Tuesday"
+            else:  # "..., in a deal valued at $4bn": the lead retelling the headline's deal
+                target = _headline_agreement(ctx, agreements, m)
             if target is None:
                 continue
         if target is None:
