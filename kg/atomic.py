@@ -25,7 +25,8 @@ from typing import BinaryIO
 
 from kg.errors import KgError
 
-__all__ = ["STALE_LEGACY_SECONDS", "new_file_mode", "remove_stale_temp_files", "temp_prefix", "write_atomically"]
+__all__ = ["STALE_LEGACY_SECONDS", "new_file_mode", "pid_alive", "remove_stale_temp_files", "temp_prefix",
+           "write_atomically"]
 
 STALE_LEGACY_SECONDS = 3600
 """A temporary file of the old naming (no PID in it) older than this is taken for a dead writer's."""
@@ -45,7 +46,8 @@ def temp_prefix(target: Path, pid: int | None = None) -> str:
     return f".{target.name}.kg-{os.getpid() if pid is None else pid}-"
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (owned by us or not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -77,7 +79,7 @@ def remove_stale_temp_files(target: Path) -> list[Path]:
         match = ours.fullmatch(name)
         if match:
             pid = int(match.group(1))
-            stale = pid != os.getpid() and not _alive(pid)
+            stale = pid != os.getpid() and not pid_alive(pid)
         elif _LEGACY.fullmatch(name[len(start):]):
             try:
                 stale = now - path.stat().st_mtime > STALE_LEGACY_SECONDS

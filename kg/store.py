@@ -52,6 +52,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
+from kg.atomic import pid_alive
 from kg.errors import QueryError, StoreError
 
 __all__ = [
@@ -302,18 +303,6 @@ def check_update_syntax(sparql: str, *, prefixes: Mapping[str, str] | None = Non
 # --- the writer lock -------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    except OSError:
-        return False
-    return True
-
-
 def _read_lock(lock: Path) -> int | None:
     """The PID in a lock file, or None when it is empty or unreadable."""
     try:
@@ -369,7 +358,7 @@ def _acquire_lock(directory: Path) -> Path:
             pid = _read_lock(lock)
         except FileNotFoundError:
             continue  # released meanwhile: try again
-        if pid is not None and _pid_alive(pid):
+        if pid is not None and pid_alive(pid):
             mine = " (this process)" if pid == os.getpid() else ""
             raise StoreError(
                 f"store {directory} is locked by PID {pid}{mine}; wait for it to finish "
