@@ -46,6 +46,23 @@ def old_and_new_sources(root: Path, old: int, new: int) -> tuple[Path, Path]:
     return old_dir, new_dir
 
 
+def assert_graph_answer_in_default_graph(data: str, parser: str, store_path: Path, query: str) -> None:
+    """``data`` (a CONSTRUCT/DESCRIBE answer in a quad format) is the query's triples on
+    ``store_path``, all in the default graph."""
+    from rdflib import Dataset
+    from rdflib.compare import isomorphic
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from kg.store import Store
+
+    dataset = Dataset()
+    dataset.parse(data=data, format=parser)
+    assert [g.identifier for g in dataset.graphs() if len(g)] == [DATASET_DEFAULT_GRAPH_ID]
+    with Store.open(store_path, read_only=True) as store:
+        expected = store.query(query)
+    assert len(expected) > 0 and isomorphic(dataset.default_graph, expected)
+
+
 def kg_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for a ``kg`` subprocess: ours without ``KG_STORE``, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}

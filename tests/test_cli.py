@@ -31,6 +31,7 @@ from kg.query import named_queries
 from kg.rdf import iris
 from kg.reading.sources import read_file
 from kg.store import LOCK_FILE, Store
+from conftest import assert_graph_answer_in_default_graph
 from query_contract import CONTRACT
 
 ARTICLES = Path(__file__).resolve().parent / "articles"
@@ -544,20 +545,9 @@ def test_a_closed_pipe_is_not_a_crash(reference_store: Path, tmp_path: Path, arg
 ])  # fmt: skip
 def test_a_graph_answer_in_a_quad_format_is_its_triples_in_the_default_graph(
         reference_store: Path, run_kg, fmt: str, parser: str, query: str) -> None:
-    from rdflib import Dataset
-    from rdflib.compare import isomorphic
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-
-    from kg.store import Store
-
     code, out, err = run_kg("query", "-", "--store", reference_store, "-f", fmt, stdin=query)
     assert code == 0 and err == "", err
-    dataset = Dataset()
-    dataset.parse(data=out, format=parser)
-    assert [g.identifier for g in dataset.graphs() if len(g)] == [DATASET_DEFAULT_GRAPH_ID]
-    with Store.open(reference_store, read_only=True) as store:
-        expected = store.query(query)
-    assert len(expected) > 0 and isomorphic(dataset.default_graph, expected)
+    assert_graph_answer_in_default_graph(out, parser, reference_store, query)
 
 
 @pytest.mark.parametrize("query", [

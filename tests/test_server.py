@@ -28,11 +28,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib import Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from conftest import kg_env
+from conftest import assert_graph_answer_in_default_graph, kg_env
 from kg.query import load_query, run_query
 from kg.store import Store
 
@@ -268,12 +267,7 @@ def test_a_graph_answer_in_a_quad_format_is_its_triples_in_the_default_graph(
     status, headers, body = post_query(served.sparql, query, accept=accept)
     assert status == 200, body
     assert headers["Content-Type"].split(";")[0] == accept
-    dataset = Dataset()
-    dataset.parse(data=body, format=parser)
-    assert [g.identifier for g in dataset.graphs() if len(g)] == [DATASET_DEFAULT_GRAPH_ID]
-    with Store.open(reference_store, read_only=True) as store:
-        local = store.query(query)
-    assert len(local) > 0 and isomorphic(dataset.default_graph, local)
+    assert_graph_answer_in_default_graph(body, parser, reference_store, query)
 
 
 @pytest.mark.parametrize("query", [
