@@ -334,22 +334,28 @@ class PeopleFinder:
         return None
 
 
-def _names_no_person(ctx: ArticleContext, span: Span) -> bool:
-    """With a parse, whether its NER reads ``span`` ("Merrill Lynch said", "said Air Deccan") as
-    an organisation, a place or a facility, not a person."""
+def _entities_all(ctx: ArticleContext, span: Span, labels: frozenset[str]) -> bool:
+    """With a parse, whether every token of ``span`` is in an entity with one of ``labels``."""
     if ctx.parsed is None:
         return False
     parsed = ctx.parsed.char_span(span.start_char, span.end_char, alignment_mode="expand")
-    return parsed is not None and all(t.ent_type_ in ("ORG", "GPE", "LOC", "FAC", "PRODUCT") for t in parsed)
+    return parsed is not None and all(t.ent_type_ in labels for t in parsed)
+
+
+def _names_no_person(ctx: ArticleContext, span: Span) -> bool:
+    """Whether the NER reads ``span`` ("Merrill Lynch said", "said Air Deccan") as an
+    organisation, a place or a facility, not a person."""
+    return _entities_all(ctx, span, _NOT_PERSON_LABELS)
 
 
 def _not_a_name(ctx: ArticleContext, span: Span) -> bool:
-    """With a parse, whether the capitalised words of ``span`` are a nationality or group
+    """Whether the NER reads the capitalised words of ``span`` as a nationality or group
     ("Asian") rather than a person's name."""
-    if ctx.parsed is None:
-        return False
-    parsed = ctx.parsed.char_span(span.start_char, span.end_char, alignment_mode="expand")
-    return parsed is not None and all(t.ent_type_ == "NORP" for t in parsed)
+    return _entities_all(ctx, span, _GROUP_LABELS)
+
+
+_NOT_PERSON_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT"})
+_GROUP_LABELS = frozenset({"NORP"})
 
 
 def _name_before(ctx: ArticleContext, role: Span) -> Mention | None:
