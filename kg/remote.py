@@ -60,7 +60,7 @@ from rdflib.term import Node
 
 from kg import __version__
 from kg.errors import QueryError, StoreError
-from kg.store import (
+from kg.store.embedded import (
     QueryAnswer,
     Quad,
     Store,
