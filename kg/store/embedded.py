@@ -1,11 +1,8 @@
-"""The quad store: named graphs on disk (Oxigraph/RocksDB) or in memory.
+"""The embedded store: named graphs in an Oxigraph engine in this process, on disk (RocksDB)
+or in memory, behind the :class:`kg.store.Store` protocol.
 
-This module owns the storage engine and nothing else: it knows graphs, triples and SPARQL,
-never articles. Everything goes through :class:`Store`:
-
-* ``Store.open(path)`` opens (and by default creates) an on-disk store; ``None`` or
-  ``":memory:"`` gives an in-memory one; an ``http://`` or ``https://`` URL gives a
-  :class:`kg.remote.RemoteStore`, the same interface over a SPARQL 1.1 server. Writers hold ``PATH/.kg-lock`` (the writer's PID;
+* ``EmbeddedStore.open_at(path)`` opens (and by default creates) an on-disk store; ``None`` or
+  ``":memory:"`` gives an in-memory one. Writers hold ``PATH/.kg-lock`` (the writer's PID;
   a lock whose process is gone is taken over; RocksDB's own ``LOCK`` backs it up).
   Readers (``read_only=True``) take no lock and open the engine read-only: they see a
   snapshot of the store as it was when they opened it, even while a writer works on it.
@@ -19,73 +16,45 @@ never articles. Everything goes through :class:`Store`:
   default graph; ``GRAPH ?g`` ranges over the named graphs. ``query(..., limit=N)`` reads at
   most N rows or triples. ``update`` runs a SPARQL 1.1 Update and keeps the union whole.
 
-How the union is made: the engine's own default graph is reserved for it. Every write puts a
-triple in its named graph *and* in the default graph, and removing a graph removes from the
-default graph the triples no other named graph holds, in the same transaction. Oxigraph's
-``use_default_graph_as_union`` is not used because pyoxigraph 0.5 returns a triple once per
-graph holding it (oxigraph issue #1919, fixed upstream in #1920), which would double rows and
-counts. So the store's data are its named graphs; quads cannot be added to the default graph.
+How the union is made: the engine's own default graph is reserved for it (see
+:mod:`kg.store.sparql_text`). Oxigraph's ``use_default_graph_as_union`` is not used because
+pyoxigraph 0.5 returns a triple once per graph holding it (oxigraph issue #1919, fixed
+upstream in #1920), which would double rows and counts. So the store's data are its named
+graphs; quads cannot be added to the default graph.
 
-Terms crossing this module's boundary are rdflib terms (``URIRef``, ``BNode``, ``Literal``);
-the engine's own types stay inside. The engine keeps literals of numeric and date types as
-values, so their lexical forms come back canonical (``"007"^^xsd:integer`` → ``"7"``,
-``"40.0"^^xsd:decimal`` → ``"40"``); compare such literals by value, not by text.
+Terms crossing this module's boundary are rdflib terms, converted by :mod:`kg.store.terms`
+(imported when a method first needs rdflib, so opening a store and reading plain values
+does not load rdflib); the engine's own types stay inside, except for the bulk loader's
+quads (``ingest_new_graphs``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-import hashlib
 import itertools
-import logging
 import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import TypeVar, Union
+from typing import TYPE_CHECKING, TypeVar
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.term import Node
 
 from kg.atomic import pid_alive
 from kg.errors import QueryError, StoreError
+from kg.store.base import MEMORY, Store, one_line
+from kg.store.sparql_text import UNION_RESYNC, check_update_syntax, drop_update, syntax_error
 
-__all__ = [
-    "LOCK_FILE",
-    "MEMORY",
-    "Quad",
-    "QueryAnswer",
-    "Store",
-    "Term",
-    "Triple",
-    "check_syntax",
-    "check_update_syntax",
-    "collector_paused",
-    "engine_triples",
-    "from_engine",
-    "is_remote",
-    "to_engine",
-    "to_ntriples",
-]
+if TYPE_CHECKING:
+    from rdflib import URIRef
+    from rdflib.term import Node
 
-Term = Union[URIRef, BNode, Literal]
-Triple = tuple[Node, Node, Node]
-Quad = tuple[Node, Node, Node, URIRef]
-"""(subject, predicate, object, named graph)."""
+    from kg.store.terms import Quad, QueryAnswer, Term, Triple
 
-QueryAnswer = Union[bool, Graph, tuple[list[str], list[tuple[Union[Term, None], ...]]]]
-"""What :meth:`Store.query` returns: ASK → bool, CONSTRUCT/DESCRIBE → Graph,
-SELECT → (variable names, rows)."""
+__all__ = ["LOCK_FILE", "EmbeddedStore"]
 
 LOCK_FILE = ".kg-lock"
-MEMORY = ":memory:"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _BATCH = 10_000
 _READ_ATTEMPTS = 5
 _T = TypeVar("_T")
@@ -95,209 +64,6 @@ _ENGINE_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+
 _BULK_FILE = re.compile(r"^bulk-\d+\.sst$")
 """Files the engine's bulk loader writes before it ingests them (and removes after): any found
 by a writer that holds the lock were left by a writer killed while loading."""
-
-
-class _IllTypedQuiet(logging.Filter):
-    """Drops rdflib's warning (with a traceback) for each literal whose lexical form is not
-    valid for its datatype ("abc"^^xsd:integer): kg keeps such literals as written, and the
-    commands that should say so (``kg import``, ``kg validate``) report them in one line each."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Failed to convert Literal lexical form to value")
-
-
-logging.getLogger("rdflib.term").addFilter(_IllTypedQuiet())
-
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-CHECKED_DATATYPES = ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time",
-                     "duration", "dayTimeDuration", "yearMonthDuration")
-"""The XSD datatypes whose literals :func:`ill_typed_query` checks (those the engine can cast to)."""
-
-
-def ill_typed_query(graphs: Iterable[URIRef]) -> str:
-    """SPARQL counting the literals of ``graphs`` whose lexical form is not valid for their
-    datatype (one of ``CHECKED_DATATYPES``), with one of them: ``?n``, ``?example``."""
-    names = " ".join(str(_require_iri(graph)) for graph in graphs)
-    cast = "?unbound"
-    for name in reversed(CHECKED_DATATYPES):
-        cast = f"IF(?d = <{_XSD}{name}>, <{_XSD}{name}>(STR(?o)), {cast})"
-    types = ", ".join(f"<{_XSD}{name}>" for name in CHECKED_DATATYPES)
-    return (f"SELECT (COUNT(?o) AS ?n) (SAMPLE(?o) AS ?example) WHERE {{ VALUES ?g {{ {names} }} "
-            f"GRAPH ?g {{ ?s ?p ?o }} FILTER(isLiteral(?o)) BIND(DATATYPE(?o) AS ?d) FILTER(?d IN ({types})) "
-            f"BIND({cast} AS ?value) FILTER(!BOUND(?value)) }}")
-
-
-# --- term conversion -------------------------------------------------------------------
-
-
-def _blank(label: str) -> ox.BlankNode:
-    """An engine blank node for an rdflib label; labels the engine refuses are hashed."""
-    try:
-        return ox.BlankNode(label)
-    except ValueError:
-        return ox.BlankNode("h" + hashlib.sha1(label.encode("utf-8")).hexdigest())
-
-
-def to_engine(term: Node, blanks: dict[BNode, ox.BlankNode] | None = None) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """Convert an rdflib term to an Oxigraph term (raises ValueError for invalid terms).
-
-    With ``blanks``, each rdflib blank node is mapped to a fresh engine blank node, the
-    same one for every occurrence in that mapping.
-    """
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        if blanks is None:
-            return _blank(str(term))
-        if term not in blanks:
-            blanks[term] = ox.BlankNode()
-        return blanks[term]
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None and str(term.datatype) != _XSD_STRING:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise ValueError(f"not an RDF term: {term!r}")
-
-
-def from_engine(term: object) -> Term | None:
-    """Convert an Oxigraph term to an rdflib term, keeping literals' lexical forms."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype in (_XSD_STRING, _RDF_LANG_STRING):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
-    if isinstance(term, ox.DefaultGraph):
-        return None
-    raise StoreError(f"unsupported RDF term from the store: {term!r} (RDF-star triple terms are not supported)")
-
-
-class _Converted(dict):  # type: ignore[type-arg]
-    """Engine terms (None for unbound) → rdflib terms, each converted once, when first looked up."""
-
-    def __init__(self) -> None:
-        super().__init__({None: None})
-
-    def __missing__(self, term: object) -> Term | None:
-        converted = self[term] = from_engine(term)
-        return converted
-
-
-def engine_triples(triples: Iterable[Triple], *, context: str = "") -> Iterator[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]]:
-    """``triples`` as engine terms, checked; one engine blank node per rdflib blank node.
-
-    Raises ``StoreError`` (naming ``context``, e.g. the graph) for a term or triple RDF cannot hold.
-    """
-    blanks: dict[BNode, ox.BlankNode] = {}
-    where = f" in {context}" if context else ""
-    for triple in triples:
-        try:
-            s, p, o = (to_engine(term, blanks) for term in triple)
-        except (ValueError, TypeError) as error:
-            raise StoreError(f"cannot store triple {triple!r}{where}: {error}") from None
-        if not isinstance(p, ox.NamedNode) or isinstance(s, ox.Literal):
-            raise StoreError(f"cannot store triple {triple!r}{where}: not a valid RDF triple")
-        yield s, p, o
-
-
-def to_ntriples(triples: Iterable[Triple], *, context: str = "") -> str:
-    """N-Triples text of ``triples``, one line each ending in `` .\n``, written by the engine
-    (see :func:`engine_triples` for blank nodes and errors)."""
-    return "".join(f"{s} {p} {o} .\n" for s, p, o in engine_triples(triples, context=context))
-
-
-def _graph_name(graph: object) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph:
-    if graph is None or graph == DATASET_DEFAULT_GRAPH_ID:
-        return ox.DefaultGraph()
-    if isinstance(graph, Graph):
-        return _graph_name(graph.identifier)
-    if isinstance(graph, (URIRef, BNode)):
-        return to_engine(graph)  # type: ignore[return-value]
-    raise ValueError(f"not a graph name: {graph!r}")
-
-
-def _require_iri(graph_iri: object) -> ox.NamedNode:
-    if not isinstance(graph_iri, URIRef):
-        raise StoreError(f"a graph name must be an IRI (rdflib URIRef), not {graph_iri!r}")
-    try:
-        return ox.NamedNode(str(graph_iri))
-    except ValueError as error:
-        raise StoreError(f"invalid graph IRI <{graph_iri}>: {error}") from None
-
-
-def _drop_update(name: ox.NamedNode) -> str:
-    """SPARQL Update removing a named graph and, from the union, what only it held."""
-    return (
-        f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} "
-        f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {name}) }} }} ;\n"
-        f"DROP SILENT GRAPH {name}"
-    )
-
-
-_UNION_RESYNC = (
-    "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
-    "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-)
-"""SPARQL Update making the default graph the union of the named graphs again."""
-
-_REMOTE = re.compile(r"^https?://", re.IGNORECASE)
-
-
-def is_remote(location: object) -> bool:
-    """True when a store location is an ``http(s)://`` URL (a SPARQL endpoint), not a path."""
-    return isinstance(location, str) and bool(_REMOTE.match(location))
-
-
-def _one_line(message: object) -> str:
-    return " ".join(str(message).split())
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a large answer is turned into rdflib terms (and
-    sorted): they form no reference cycles, and the collector would otherwise walk the growing
-    answer again and again (5–10% of reading a 28,000-row answer)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def check_syntax(sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
-    """Raise ``QueryError`` with the parser's message (one line) if ``sparql`` is not a valid query."""
-    try:
-        answer = ox.Store().query(sparql, prefixes=dict(prefixes) if prefixes else None)
-    except SyntaxError as error:
-        raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
-    except (OSError, RuntimeError, ValueError):
-        return  # parsed; evaluating against nothing failed, which is not a syntax problem
-    del answer  # parsed fine; lazy results are never evaluated
-
-
-def check_update_syntax(sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
-    """Raise ``QueryError`` with the parser's message (one line) if ``sparql`` is not a valid update.
-
-    The update is run against an empty in-memory store (the engine has no parse-only call),
-    so check ``LOAD`` and ``SERVICE`` targets before calling this with untrusted text.
-    """
-    try:
-        ox.Store().update(sparql, prefixes=dict(prefixes) if prefixes else None)
-    except SyntaxError as error:
-        raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
-    except (OSError, RuntimeError, ValueError):
-        return  # parsed; running it against nothing failed, which is not a syntax problem
 
 
 # --- the writer lock -------------------------------------------------------------------
@@ -401,7 +167,7 @@ def _open_read_only(directory: Path, attempts: int = 5) -> ox.Store:
             return ox.Store.read_only(str(directory))
         except (OSError, RuntimeError) as error:
             if attempt + 1 == attempts:
-                raise StoreError(f"cannot open store {directory} for reading: {_one_line(error)}") from None
+                raise StoreError(f"cannot open store {directory} for reading: {one_line(error)}") from None
             time.sleep(0.05 * (attempt + 1))
     raise AssertionError("unreachable")
 
@@ -434,16 +200,18 @@ def _check_store_dir(path: Path) -> bool:
         "choose another --store path or an empty directory"
     )
 
+class EmbeddedStore(Store):
+    """A set of named graphs in this process, on disk or in memory; use as a context manager.
 
-class Store:
-    """A set of named graphs, on disk or in memory; use as a context manager.
-
-    Open with :meth:`Store.open`. All methods raise ``StoreError`` (with the store path)
-    when the engine fails, and ``QueryError`` for malformed SPARQL.
+    Open with :func:`kg.store.open` or :meth:`open_at`. All methods raise ``StoreError``
+    (with the store path) when the engine fails, and ``QueryError`` for malformed SPARQL.
     """
 
-    embedded: bool = True
-    """True when queries run on the embedded engine in this process (False: a remote store)."""
+    supports_bulk_load = True
+    fast_order_by = False
+    strict_casts = True
+    embedded = True
+    """Deprecated (ask the capabilities above): kept while callers move off it."""
 
     def __init__(self, engine: ox.Store, path: Path | None, *, read_only: bool, lock: Path | None) -> None:
         self._engine: ox.Store | None = engine
@@ -451,32 +219,21 @@ class Store:
         self.read_only = read_only
         self._lock = lock
 
+    @property
+    def supports_optimize(self) -> bool:  # type: ignore[override]
+        """True on disk; a store in memory has no files to compact."""
+        return self.path is not None
+
     # -- opening and closing
 
     @classmethod
-    def open(
-        cls,
-        path: str | Path | None,
-        *,
-        create: bool = True,
-        read_only: bool = False,
-        remote: object | None = None,
-    ) -> Store:
-        """Open the store at ``path`` (None or ":memory:" → a new empty in-memory store).
+    def open_at(cls, path: str | os.PathLike[str] | None, *, create: bool = True,
+                read_only: bool = False) -> EmbeddedStore:
+        """Open the store in the folder ``path`` (None or ":memory:" → a new empty in-memory store).
 
         ``create=False`` refuses to create a missing store; ``read_only=True`` implies it,
         takes no lock and works while another process writes.
-
-        An ``http(s)://`` URL opens a :class:`kg.remote.RemoteStore` on that SPARQL query
-        endpoint; its connection settings (update and Graph Store endpoints, credentials)
-        come from ``remote`` (a :class:`kg.remote.RemoteSettings`), else from the URL
-        object itself when it is a :class:`kg.remote.StoreURL`, else from the environment.
         """
-        if is_remote(path if not isinstance(path, Path) else None):
-            from kg.remote import RemoteStore  # deferred: only remote stores need HTTP
-
-            return RemoteStore.connect(str(path), settings=remote or getattr(path, "settings", None),
-                                       read_only=read_only)
         if path is None or str(path) == MEMORY:
             return cls(ox.Store(), None, read_only=read_only, lock=None)
         directory = Path(path)
@@ -495,7 +252,7 @@ class Store:
             engine = ox.Store(str(directory))
         except (OSError, RuntimeError) as error:  # RuntimeError: "Corruption: …" of damaged files
             _release_lock(lock)
-            message = _one_line(error)
+            message = one_line(error)
             if "lock" in message.lower():
                 raise StoreError(f"store {directory} is in use by another process ({message})") from None
             raise StoreError(f"cannot open store {directory}: {message}") from None
@@ -504,22 +261,11 @@ class Store:
             raise
         return cls(engine, directory, read_only=False, lock=lock)
 
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         where = self.path if self.path is not None else MEMORY
         mode = "read-only" if self.read_only else "read-write"
         state = "closed" if self._engine is None else mode
-        return f"<Store {where} ({state})>"
+        return f"<EmbeddedStore {where} ({state})>"
 
     @property
     def closed(self) -> bool:
@@ -584,7 +330,7 @@ class Store:
         return engine
 
     def _error(self, action: str, error: BaseException) -> StoreError:
-        return StoreError(f"store {self.location}: cannot {action}: {_one_line(error)}")
+        return StoreError(f"store {self.location}: cannot {action}: {one_line(error)}")
 
     # -- writing
 
@@ -594,6 +340,8 @@ class Store:
         Blank nodes become fresh ones, shared within the graph. An empty ``triples`` drops the
         graph. See :meth:`replace_graph_ntriples`, which this calls.
         """
+        from kg.store.terms import to_ntriples
+
         self._writable()
         self.replace_graph_ntriples(graph_iri, to_ntriples(triples, context=f"<{graph_iri}>"))
 
@@ -608,11 +356,13 @@ class Store:
         earlier version of the same article under another name) are removed in the same
         transaction.
         """
+        from kg.store.terms import graph_node
+
         engine = self._writable()
-        name = _require_iri(graph_iri)
-        update = _drop_update(name)
+        name = graph_node(graph_iri)
+        update = drop_update(name)
         for other in drop:
-            update += " ;\n" + _drop_update(_require_iri(other))
+            update += " ;\n" + drop_update(graph_node(other))
         if ntriples.strip():
             update += f" ;\nINSERT DATA {{\nGRAPH {name} {{\n{ntriples}\n}}\n{ntriples}\n}}"
         try:
@@ -624,11 +374,13 @@ class Store:
         """Replace several named graphs, each by N-Triples text, in one SPARQL Update (one
         transaction): readers see all of them old or all of them new. Blank nodes become
         fresh ones, shared across the call. See :meth:`replace_graph_ntriples`."""
+        from kg.store.terms import graph_node
+
         engine = self._writable()
-        names = [(_require_iri(graph_iri), ntriples) for graph_iri, ntriples in graphs.items()]
+        names = [(graph_node(graph_iri), ntriples) for graph_iri, ntriples in graphs.items()]
         if not names:
             return
-        update = " ;\n".join(_drop_update(name) for name, _text in names)
+        update = " ;\n".join(drop_update(name) for name, _text in names)
         named = "".join(f"GRAPH {name} {{\n{text}\n}}\n" for name, text in names if text.strip())
         union = "".join(f"{text}\n" for _name, text in names if text.strip())
         if named:
@@ -648,12 +400,14 @@ class Store:
         writes it: one triple per line, each line ending in `` .``. Blank nodes become fresh
         ones, shared within the call.
         """
+        from kg.store.terms import graph_node
+
         engine = self._writable()
         named: list[str] = []
         union: list[str] = []
         count = 0
         for graph_iri, ntriples in graphs:
-            name = _require_iri(graph_iri)
+            name = graph_node(graph_iri)
             if not ntriples:
                 continue
             if not ntriples.endswith("\n"):
@@ -690,12 +444,14 @@ class Store:
 
     def drop_graph(self, graph_iri: URIRef) -> bool:
         """Remove a named graph and its triples; False if there was no such graph."""
+        from kg.store.terms import graph_node
+
         engine = self._writable()
-        name = _require_iri(graph_iri)
+        name = graph_node(graph_iri)
         try:
             if not engine.contains_named_graph(name):
                 return False
-            engine.update(_drop_update(name))
+            engine.update(drop_update(name))
         except (OSError, SyntaxError, RuntimeError) as error:
             raise self._error(f"drop graph <{graph_iri}>", error) from None
         return True
@@ -707,24 +463,16 @@ class Store:
         Blank nodes keep their labels, so the same label in two batches is one node. A quad
         without a graph name (None or rdflib's default graph) raises ``StoreError``.
         """
+        from kg.store.terms import engine_quad
+
         engine = self._writable()
         batch: list[ox.Quad] = []
         count = 0
         try:
             for quad in quads:
-                s, p, o, g = quad
-                try:
-                    graph_name = _graph_name(g)
-                    terms = (to_engine(s), to_engine(p), to_engine(o))
-                    if isinstance(graph_name, ox.DefaultGraph):
-                        raise ValueError(
-                            "no graph name: the default graph is the union of the named graphs, "
-                            "give every quad a named graph"
-                        )
-                    batch.append(ox.Quad(*terms, graph_name))
-                    batch.append(ox.Quad(*terms, ox.DefaultGraph()))
-                except (ValueError, TypeError) as error:
-                    raise StoreError(f"cannot store quad {quad!r}: {error}") from None
+                named = engine_quad(quad)
+                batch.append(named)
+                batch.append(ox.Quad(named.subject, named.predicate, named.object, ox.DefaultGraph()))
                 count += 1
                 if len(batch) >= 2 * _BATCH:
                     engine.extend(batch)
@@ -756,31 +504,18 @@ class Store:
 
     def graphs(self) -> list[URIRef]:
         """The IRIs of the named graphs, sorted."""
+        from rdflib import URIRef
+
         names = self._read("list graphs", lambda engine: [
             g.value for g in engine.named_graphs() if isinstance(g, ox.NamedNode)])
         return [URIRef(value) for value in sorted(names)]
 
     def has_graph(self, graph_iri: URIRef) -> bool:
         """True if the named graph exists."""
-        name = _require_iri(graph_iri)
+        from kg.store.terms import graph_node
+
+        name = graph_node(graph_iri)
         return self._read("read graphs", lambda engine: bool(engine.contains_named_graph(name)))
-
-    def graph(self, graph_iri: URIRef) -> Graph:
-        """A copy of one named graph as an in-memory rdflib Graph (empty if absent)."""
-        copy = Graph(identifier=graph_iri)
-        for s, p, o, _g in self.quads(graph_iri):
-            copy.add((s, p, o))
-        return copy
-
-    def dataset(self) -> Dataset:
-        """A copy of the whole store (its named graphs) as an in-memory rdflib Dataset.
-
-        The copy's ``default_union`` is on, so rdflib queries see the same union as ours.
-        """
-        copy = Dataset(default_union=True)
-        for s, p, o, g in self.quads():
-            copy.add((s, p, o, g))
-        return copy
 
     def _stream(self, action: str, pattern: tuple[object, object, object, object]) -> Iterator[ox.Quad]:
         """The engine's quads matching ``pattern``, streamed.
@@ -802,7 +537,11 @@ class Store:
 
     def quads(self, graph_iri: URIRef | None = None) -> Iterator[Quad]:
         """The quads of every named graph (sorted by graph), or of one named graph."""
-        names = [_require_iri(graph_iri)] if graph_iri is not None else [to_engine(g) for g in self.graphs()]
+        from rdflib import URIRef
+
+        from kg.store.terms import from_engine, graph_node, to_engine
+
+        names = [graph_node(graph_iri)] if graph_iri is not None else [to_engine(g) for g in self.graphs()]
         for name in names:
             graph = URIRef(name.value)
             for quad in self._stream("read quads", (None, None, None, name)):
@@ -810,14 +549,18 @@ class Store:
 
     def triples(self, graph_iri: URIRef | None = None) -> Iterator[Triple]:
         """The triples of one named graph, or of the union of all graphs (each triple once)."""
-        name = _require_iri(graph_iri) if graph_iri is not None else ox.DefaultGraph()
+        from kg.store.terms import from_engine, graph_node
+
+        name = graph_node(graph_iri) if graph_iri is not None else ox.DefaultGraph()
         for quad in self._stream("read triples", (None, None, None, name)):
             yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object))  # type: ignore[misc]
 
     def get_value(self, graph_iri: URIRef, subject: Node, predicate: Node) -> Term | None:
         """One object of (subject, predicate, ?) in a named graph, or None."""
+        from kg.store.terms import from_engine, graph_node, to_engine
+
         try:
-            pattern = (to_engine(subject), to_engine(predicate), None, _require_iri(graph_iri))
+            pattern = (to_engine(subject), to_engine(predicate), None, graph_node(graph_iri))
         except ValueError as error:
             raise StoreError(f"invalid term in lookup: {error}") from None
         first = self._read("read a value", lambda engine: next(iter(engine.quads_for_pattern(*pattern)), None))
@@ -839,9 +582,6 @@ class Store:
         return self._read("count triples", lambda engine: int(
             next(iter(engine.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))[0].value))
 
-    def __contains__(self, graph_iri: object) -> bool:
-        return isinstance(graph_iri, URIRef) and self.has_graph(graph_iri)
-
     # -- SPARQL
 
     def query(
@@ -858,13 +598,17 @@ class Store:
         more than you show to learn whether the answer was cut. Raises ``QueryError`` with
         the parser's message for malformed queries and for evaluation errors.
         """
+        from rdflib import Graph
+
+        from kg.store.terms import TermCache, collector_paused, from_engine
+
         def run(engine: ox.Store) -> QueryAnswer:
             answer = engine.query(sparql, prefixes=dict(prefixes) if prefixes else None)
             if isinstance(answer, ox.QueryBoolean):
                 return bool(answer)
             if isinstance(answer, ox.QuerySolutions):
                 names = [variable.value for variable in answer.variables]
-                convert = _Converted().__getitem__  # one rdflib term per distinct engine term
+                convert = TermCache().__getitem__  # one rdflib term per distinct engine term
                 with collector_paused():
                     rows = [tuple(map(convert, solution)) for solution in itertools.islice(answer, limit)]
                 return names, rows
@@ -896,11 +640,11 @@ class Store:
         try:
             yield
         except SyntaxError as error:
-            raise QueryError(f"syntax error: {_one_line(error.msg if error.msg else error)}") from None
+            raise syntax_error(error) from None
         except OSError as error:
             raise self._error("query", error) from None
         except (RuntimeError, ValueError) as error:
-            raise QueryError(f"query failed: {_one_line(error)}") from None
+            raise QueryError(f"query failed: {one_line(error)}") from None
 
     def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
         """Run a SPARQL 1.1 Update, then make the default graph the union again, atomically.
@@ -916,7 +660,7 @@ class Store:
         options = {"prefixes": dict(prefixes)} if prefixes else {}
         # The re-synchronisation follows on a new line (the update may end in a comment),
         # after a ";" unless the update already ends with one.
-        for joined in (f"{sparql}\n;\n{_UNION_RESYNC}", f"{sparql}\n{_UNION_RESYNC}"):
+        for joined in (f"{sparql}\n;\n{UNION_RESYNC}", f"{sparql}\n{UNION_RESYNC}"):
             try:
                 engine.update(joined, **options)
                 return
@@ -925,7 +669,7 @@ class Store:
             except OSError as error:
                 raise self._error("update", error) from None
             except (RuntimeError, ValueError) as error:
-                raise QueryError(f"update failed: {_one_line(error)}") from None
+                raise QueryError(f"update failed: {one_line(error)}") from None
         # Neither parsed: let the parser describe what is wrong with the update itself.
         check_update_syntax(sparql, prefixes=prefixes)
         raise QueryError("syntax error: the update cannot be followed by another operation (does it end inside a clause?)")
