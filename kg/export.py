@@ -1,7 +1,8 @@
 """Export a store (or one of its graphs) to an RDF file, atomically.
 
 Dataset syntaxes (N-Quads, TriG, JSON-LD) keep the named graphs; triple syntaxes (Turtle,
-N-Triples, RDF/XML) get the union of all graphs, each distinct triple once. The file is
+N-Triples, RDF/XML) get the union of all graphs, each distinct triple once. Turtle, TriG,
+RDF/XML and JSON-LD are written with the kg prefixes (``kg.writing.write_rdf``). The file is
 written to a temporary file beside the target and renamed over it only when complete, so a
 crash or a serialisation error never leaves a truncated file and never touches an existing
 one. ``-`` writes to stdout.
@@ -29,15 +30,9 @@ from kg.atomic import write_atomically
 from kg.errors import KgError, StoreError
 from kg.formats import Format
 from kg.store import Store, to_engine
+from kg.writing import engine_format, write_rdf
 
 __all__ = ["export_store"]
-
-
-def _engine_format(fmt: Format) -> ox.RdfFormat:
-    engine_format = ox.RdfFormat.from_media_type(fmt.media_type)
-    if engine_format is None:
-        raise StoreError(f"cannot export as {fmt.name}: the RDF engine does not write {fmt.media_type}")
-    return engine_format
 
 
 def _engine_quads(store: Store, graph: URIRef | None) -> Iterator[ox.Quad]:
@@ -136,38 +131,25 @@ def _engine_items(store: Store, fmt: Format, graph: URIRef | None) -> Iterator[o
     return _engine_triples(store, graph)
 
 
-def _serialize(
-    store: Store,
-    fmt: Format,
-    out: BinaryIO | None,
-    graph: URIRef | None,
-    prefixes: Mapping[str, str] | None,
-) -> None:
+def _serialize(store: Store, fmt: Format, out: BinaryIO | None, graph: URIRef | None,
+               prefixes: Mapping[str, str] | None) -> None:
     """Write the store (or one graph) to a binary stream in ``fmt``; with ``out`` None, only
     check that ``fmt`` can carry it (go through it without writing anything)."""
-    engine_format = _engine_format(fmt)
+    engine_format(fmt)
     items = _engine_items(store, fmt, graph)
     if out is None:
         for _item in items:
             pass
         return
-    options: dict[str, object] = {}
-    if prefixes and fmt.name in ("turtle", "trig", "rdfxml", "jsonld"):
-        options["prefixes"] = dict(prefixes)
-    ox.serialize(items, out, engine_format, **options)
+    write_rdf(items, fmt, out, prefixes=prefixes)
 
 
-def export_store(
-    store: Store,
-    fmt: Format,
-    out_path: str | Path,
-    graph: URIRef | None = None,
-    *,
-    prefixes: Mapping[str, str] | None = None,
-) -> None:
+def export_store(store: Store, fmt: Format, out_path: str | Path, graph: URIRef | None = None, *,
+                 prefixes: Mapping[str, str] | None = None) -> None:
     """Write the whole store, or the named graph ``graph``, to ``out_path`` ("-" = stdout) in ``fmt``.
 
-    ``prefixes`` (prefix → namespace IRI) shorten IRIs in syntaxes that support them.
+    Turtle, TriG and RDF/XML use ``prefixes`` (prefix → namespace IRI; default: the kg
+    prefixes, ``kg.namespaces.PREFIXES``); JSON-LD always gets the kg ``@context``.
     Raises ``StoreError`` when the file cannot be written, or when ``fmt`` is RDF/XML and the
     graph holds a term it cannot carry (naming the term); an existing file is then untouched.
     """
@@ -195,14 +177,8 @@ def export_store(
                      StoreError)
 
 
-def _guarded(
-    store: Store,
-    fmt: Format,
-    out: BinaryIO | None,
-    graph: URIRef | None,
-    prefixes: Mapping[str, str] | None,
-    where: str,
-) -> None:
+def _guarded(store: Store, fmt: Format, out: BinaryIO | None, graph: URIRef | None,
+             prefixes: Mapping[str, str] | None, where: str) -> None:
     """Serialise, turning engine failures into ``StoreError`` naming the destination."""
     try:
         _serialize(store, fmt, out, graph, prefixes)

@@ -1,4 +1,15 @@
-"""Writing article graphs into a store, for ``kg build``: batched, ordered, in a background thread.
+"""Writing RDF: article graphs into a store (``GraphWriter``), and RDF text with the kg prefixes
+(``write_rdf``, ``graph_text``).
+
+**RDF text.** ``write_rdf(items, fmt, out)`` writes the RDF engine's triples or quads in an RDF
+format of ``kg.formats``, with the prefixes of ``kg.namespaces.PREFIXES`` in Turtle, TriG and
+RDF/XML, and as a JSON-LD ``@context`` (IRIs compacted, ``rdf:type`` as ``@type``, one named
+graph per line, streamed graph by graph) in JSON-LD. ``kg export`` writes stores with it, and
+``graph_text(graph, fmt)`` gives a CONSTRUCT/DESCRIBE answer (an rdflib graph) the same look:
+in a dataset format (N-Quads, TriG, JSON-LD) its triples are in the default graph, never in a
+blank-node graph.
+
+**Article graphs into a store**, for ``kg build``: batched, ordered, in a background thread.
 
 ``GraphWriter`` takes the graphs of extracted articles (``ArticleResult``) in input order:
 
@@ -20,17 +31,92 @@ to wait for every queued write.
 
 from __future__ import annotations
 
+import io
+import itertools
+import json
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from rdflib import URIRef
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
 
-from kg.engine.work import ArticleResult
+from kg.errors import StoreError
+from kg.formats import Format
+from kg.namespaces import PREFIX_IRIS, bind_prefixes, compact_jsonld, jsonld_context
 
-__all__ = ["BATCH_QUADS", "FLUSH_EVERY", "QUEUED_BATCHES", "GraphWriter"]
+if TYPE_CHECKING:
+    from kg.engine.work import ArticleResult
+
+__all__ = ["BATCH_QUADS", "FLUSH_EVERY", "QUEUED_BATCHES", "GraphWriter", "engine_format", "graph_text", "write_rdf"]
+
+# --- RDF text ----------------------------------------------------------------------------------
+
+
+def engine_format(fmt: Format) -> ox.RdfFormat:
+    """The RDF engine's format for ``fmt`` (``StoreError`` if the engine does not write it)."""
+    found = ox.RdfFormat.from_media_type(fmt.media_type)
+    if found is None:
+        raise StoreError(f"cannot write {fmt.name}: the RDF engine does not write {fmt.media_type}")
+    return found
+
+
+def _graph_key(item: ox.Quad | ox.Triple) -> object:
+    return item.graph_name if isinstance(item, ox.Quad) else None
+
+
+def _write_jsonld(items: Iterable[ox.Quad] | Iterable[ox.Triple], out: BinaryIO) -> None:
+    """JSON-LD with the kg ``@context``: the engine's expanded JSON-LD of each run of items in
+    one graph (a store gives its quads graph by graph), compacted and written as it comes."""
+    out.write(b'{"@context": ')
+    out.write(json.dumps(jsonld_context(), ensure_ascii=False, indent=1).encode("utf-8"))
+    out.write(b',\n "@graph": [')
+    first = True
+    for _name, run in itertools.groupby(items, key=_graph_key):
+        expanded = json.loads(ox.serialize(run, format=ox.RdfFormat.JSON_LD) or b"[]")
+        for node in compact_jsonld(expanded, context=False):
+            out.write(b"\n" if first else b",\n")
+            out.write(json.dumps(node, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            first = False
+    out.write(b"\n]}\n")
+
+
+def write_rdf(items: Iterable[ox.Quad] | Iterable[ox.Triple], fmt: Format, out: BinaryIO, *,
+              prefixes: Mapping[str, str] | None = None) -> None:
+    """Write the engine's triples (triple syntaxes) or quads (dataset syntaxes) to ``out`` in
+    ``fmt``: Turtle, TriG and RDF/XML with ``prefixes`` (default: the kg prefixes), JSON-LD
+    with the kg ``@context``."""
+    if fmt.name == "jsonld":
+        _write_jsonld(items, out)
+        return
+    options: dict[str, object] = {}
+    if fmt.name in ("turtle", "trig", "rdfxml"):
+        options["prefixes"] = dict(PREFIX_IRIS if prefixes is None else prefixes)
+    ox.serialize(items, out, engine_format(fmt), **options)
+
+
+def graph_text(graph: Graph, fmt: Format) -> str:
+    """A CONSTRUCT/DESCRIBE answer as text in the RDF format ``fmt``, with the kg prefixes; in
+    a dataset syntax (N-Quads, TriG, JSON-LD) its triples are in the default graph. RDF/XML
+    goes through rdflib (the engine's writer does not check element names)."""
+    if fmt.name == "rdfxml":
+        return bind_prefixes(graph).serialize(format=fmt.rdflib_name)
+    from kg.store import to_engine
+
+    blanks: dict[Any, ox.BlankNode] = {}
+    triples = [tuple(to_engine(term, blanks) for term in triple) for triple in graph]
+    if fmt.keeps_graphs:
+        items: list[Any] = [ox.Quad(s, p, o, ox.DefaultGraph()) for s, p, o in triples]
+    else:
+        items = [ox.Triple(s, p, o) for s, p, o in triples]
+    out = io.BytesIO()
+    write_rdf(items, fmt, out)
+    return out.getvalue().decode("utf-8")
+
+
+# --- article graphs into a store -----------------------------------------------------------------
 
 BATCH_QUADS = 10_000
 """New graphs are written in batches of at most this many quads (whole graphs only)."""

@@ -97,7 +97,7 @@ def test_unknown_formats_list_the_accepted_ones() -> None:
 def test_result_formats() -> None:
     assert result_format("json").media_type == "application/sparql-results+json"
     assert result_format("application/sparql-results+xml").name == "xml"
-    assert format_names("results") == ["table", "csv", "tsv", "json", "xml"]
+    assert format_names("results")[:5] == ["table", "csv", "tsv", "json", "xml"]
     assert format_names("rdf") == [fmt.name for fmt in RDF_FORMATS]
 
 
@@ -212,3 +212,100 @@ def test_export_errors(store: Store, tmp_path: Path) -> None:
         export_store(store, rdf_format("nt"), tmp_path)
     with pytest.raises(StoreError, match="not an RDF format"):
         export_store(store, result_format("csv"), tmp_path / "rows.csv")
+
+
+# --- the kg prefixes, from the one table in kg.namespaces ---------------------------------------
+
+
+def _kg_dataset(reference_store: Path) -> Dataset:
+    with Store.open(reference_store, read_only=True) as reader:
+        return reader.dataset()
+
+
+@pytest.mark.parametrize("name", ["turtle", "trig", "jsonld", "rdfxml"])
+def test_kg_export_writes_the_kg_prefixes(reference_store: Path, tmp_path: Path, name: str) -> None:
+    from kg.cli import main
+    from kg.namespaces import PREFIX_IRIS
+
+    fmt = rdf_format(name)
+    target = tmp_path / f"store{fmt.extensions[0]}"
+    assert main(["export", "--store", str(reference_store), "-o", str(target)]) == 0
+    text = target.read_text(encoding="utf-8")
+    if name == "jsonld":
+        import json
+
+        document = json.loads(text)
+        assert document["@context"] == dict(PREFIX_IRIS)
+        graph = document["@graph"][0]
+        assert graph["@id"].startswith("kgr:graph/")
+        assert any("kgo:mentionedIn" in node for node in graph["@graph"])
+        assert any("schema:Person" in node.get("@type", []) for node in graph["@graph"])
+        assert "https://w3id.org/kgnews/" not in text.split("},", 1)[1]  # no full kg IRI after the context
+    elif name == "rdfxml":
+        assert 'xmlns:kgo="https://w3id.org/kgnews/ontology#"' in text and "<kgo:" in text
+    else:
+        assert "@prefix kgo: <https://w3id.org/kgnews/ontology#> ." in text
+        assert "@prefix kgr: <https://w3id.org/kgnews/id/> ." in text
+        assert "kgo:mentionedIn kgr:" in text and "skos:prefLabel" in text
+        assert "<https://w3id.org/kgnews/" not in text.split("\n", len(PREFIX_IRIS))[-1]
+    expected = _kg_dataset(reference_store)
+    if fmt.keeps_graphs:
+        parsed = Dataset()
+        parsed.parse(target, format=fmt.rdflib_name)
+        named = [g for g in parsed.graphs() if len(g)]
+        assert len(named) == 1 and isomorphic(named[0], expected.graph(named[0].identifier))
+    else:
+        parsed = Graph().parse(target, format=fmt.rdflib_name)
+        assert len(parsed) == len(expected)
+
+
+def test_jsonld_leaves_an_iri_that_looks_like_a_compact_iri_whole(tmp_path: Path) -> None:
+    """An absolute IRI whose scheme is one of our prefixes ("skos:x") would read back as
+    https://.../skos/core#x under the kg context: that graph is written without it."""
+    path = tmp_path / "store"
+    odd = Graph(identifier=G1)
+    odd.add((URIRef("skos:x"), EX.p, Literal("1")))
+    with Store.open(path) as writer:
+        writer.replace_graph(G1, odd)
+        writer.replace_graph(G2, graph_2())
+    target = tmp_path / "odd.jsonld"
+    with Store.open(path, read_only=True) as reader:
+        export_store(reader, rdf_format("jsonld"), target)
+    parsed = Dataset()
+    parsed.parse(target, format="json-ld")
+    assert isomorphic(parsed.graph(G1), odd) and isomorphic(parsed.graph(G2), graph_2())
+
+
+def test_graph_answers_get_the_kg_prefixes(reference_store: Path) -> None:
+    """CONSTRUCT and DESCRIBE answers (kg query, kg serve) go through kg.writing.graph_text:
+    our prefixes (no ns1:), and in TriG the triples in the default graph, in no blank-node graph."""
+    from kg.writing import graph_text
+
+    with Store.open(reference_store, read_only=True) as reader:
+        described = reader.query("DESCRIBE <https://w3id.org/kgnews/id/person/eric-holder>")
+        built = reader.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 5")
+    turtle = graph_text(described, rdf_format("turtle"))
+    assert "ns1:" not in turtle and "kgo:mentionedIn" in turtle and "@prefix kgo:" in turtle
+    assert isomorphic(Graph().parse(data=turtle, format="turtle"), described)
+    trig = graph_text(built, rdf_format("trig"))
+    assert "{" not in trig and "@prefix kgr:" in trig  # no graph block at all
+    parsed = Dataset()
+    parsed.parse(data=trig, format="trig")
+    assert [g.identifier for g in parsed.graphs() if len(g)] == [parsed.default_graph.identifier]
+    assert isomorphic(parsed.default_graph, built)
+    jsonld = graph_text(built, rdf_format("jsonld"))
+    assert '"@context"' in jsonld and '"kgr:' in jsonld
+    assert isomorphic(Graph().parse(data=jsonld, format="json-ld"), built)
+
+
+def test_one_prefix_table() -> None:
+    from rdflib import Graph as RdfGraph
+
+    from kg.namespaces import PREFIX_IRIS, PREFIXES, bind_prefixes, compact_iri, jsonld_context
+
+    assert dict(PREFIX_IRIS) == {prefix: str(ns) for prefix, ns in PREFIXES} == jsonld_context()
+    bound = {prefix: str(ns) for prefix, ns in bind_prefixes(RdfGraph()).namespaces()}
+    assert all(bound[prefix] == iri for prefix, iri in PREFIX_IRIS.items())
+    assert compact_iri("https://w3id.org/kgnews/ontology#Agreement") == "kgo:Agreement"
+    assert compact_iri("https://w3id.org/kgnews/id/person/x") == "kgr:person/x"
+    assert compact_iri("https://example.org/x") == "https://example.org/x"

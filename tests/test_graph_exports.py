@@ -54,7 +54,7 @@ def reimport(data: bytes, name: str, like: nx.Graph) -> nx.Graph:
     if name == "gexf":
         return nx.read_gexf(io.BytesIO(data))
     if name == "nodelink":
-        return nx.node_link_graph(json.loads(data), edges="edges")
+        return nx.node_link_graph(json.loads(data))  # networkx 3.6's defaults
     if name == "cytoscape":
         return nx.cytoscape_graph(json.loads(data))
     (dot,) = pydot.graph_from_dot_data(data.decode("utf-8"))
@@ -70,7 +70,7 @@ def reimport(data: bytes, name: str, like: nx.Graph) -> nx.Graph:
     return graph
 
 
-EXTRA_NODE = {"gexf": set(), "cytoscape": {"id", "value", "name"}, "dot": {"fillcolor"}}
+EXTRA_NODE = {"gexf": {"viz"}, "cytoscape": {"id", "value", "name"}, "dot": {"fillcolor"}}
 EXTRA_EDGE = {"gexf": {"id"}, "cytoscape": {"id", "source", "target", "key"}, "dot": {"key", "label"}}
 
 
@@ -109,7 +109,7 @@ def assert_same_graph(original: nx.Graph, data: bytes, name: str) -> None:
             item for item in remaining
             if (item[0], item[1]) in ((u, v),) + (() if original.is_directed() else ((v, u),))
             and all(k in item[3] and _same_value(name, x, item[3][k]) for k, x in attrs.items())
-            and (key is None or name in ("dot", "cytoscape") or not back.is_multigraph() or item[2] == key)
+            and (key is None or name in ("dot", "cytoscape", "graphml") or not back.is_multigraph() or item[2] == key)
         ]
         assert matches, (name, u, v, key, attrs)
         remaining.remove(matches[0])
@@ -130,10 +130,33 @@ def test_reference_views_round_trip(views: dict[str, nx.Graph], name: str, fmt: 
     assert_same_graph(views[name], rendered(views[name], fmt), fmt)
 
 
-def test_graphml_keeps_the_view_and_relation_keys(views: dict[str, nx.Graph]) -> None:
-    back = nx.read_graphml(io.BytesIO(rendered(views["actors"], "graphml")), force_multigraph=True)
-    assert back.graph["view"] == "actors"
-    assert back.has_edge(HOLDER, "https://w3id.org/kgnews/id/country/USA", key="holds_post_in")
+def _parallel_relations() -> nx.MultiDiGraph:
+    """Two members of two agreements: the same relation key on four edges, two relations
+    between one pair (as in the actors view of a corpus)."""
+    graph = nx.MultiDiGraph(view="actors")
+    for node, kind in (("a", "country"), ("b", "country"), ("pact", "agreement"), ("deal", "agreement")):
+        graph.add_node(f"https://example.org/{node}", label=node, kind=kind)
+    for member in ("a", "b"):
+        for agreement in ("pact", "deal"):
+            graph.add_edge(f"https://example.org/{member}", f"https://example.org/{agreement}", key="member_of",
+                           relation="member_of", weight=1)
+    graph.add_edge("https://example.org/a", "https://example.org/pact", key="signed", relation="signed", weight=1)
+    return graph
+
+
+def test_graphml_edge_ids_are_unique_and_relations_are_attributes(views: dict[str, nx.Graph]) -> None:
+    for graph in (views["actors"], _parallel_relations()):
+        data = rendered(graph, "graphml")
+        ids = etree.fromstring(data).xpath("//*[local-name()='edge']/@id")
+        assert len(ids) == graph.number_of_edges() == len(set(ids))  # Gephi merges or rejects repeated ids
+        back = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
+        assert back.graph["view"] == "actors"
+        assert sorted(d["relation"] for _u, _v, d in back.edges(data=True)) == sorted(
+            d["relation"] for _u, _v, d in graph.edges(data=True))
+    back = nx.read_graphml(io.BytesIO(rendered(views["actors"], "graphml")))
+    assert back.get_edge_data(HOLDER, "https://w3id.org/kgnews/id/country/USA")["relation"] == "holds_post_in"
+    parallel = nx.read_graphml(io.BytesIO(rendered(_parallel_relations(), "graphml")))
+    assert parallel.is_multigraph() and parallel.number_of_edges("https://example.org/a", "https://example.org/pact") == 2
 
 
 def test_gexf_declares_node_kinds_as_attributes(views: dict[str, nx.Graph]) -> None:
@@ -141,6 +164,43 @@ def test_gexf_declares_node_kinds_as_attributes(views: dict[str, nx.Graph]) -> N
     ns = {"g": "http://www.gexf.net/1.2draft"}
     titles = tree.xpath("//g:attributes[@class='node']/g:attribute/@title", namespaces=ns)
     assert "kind" in titles and "types" in titles
+    ids = tree.xpath("//g:edge/@id", namespaces=ns)
+    assert len(ids) == views["actors"].number_of_edges() == len(set(ids))
+
+
+def test_gexf_has_the_viewers_colours_sizes_and_positions(views: dict[str, nx.Graph]) -> None:
+    from kg.graph.layout import layout, node_sizes
+
+    graph = views["actors"]
+    data = rendered(graph, "gexf")
+    tree = etree.fromstring(data)
+    ns = {"g": "http://www.gexf.net/1.2draft", "viz": "http://www.gexf.net/1.2draft/viz"}
+    assert tree.nsmap["viz"] == ns["viz"]
+    nodes = tree.xpath("//g:node", namespaces=ns)
+    assert len(nodes) == graph.number_of_nodes()
+    assert all(len(node.xpath("viz:color|viz:size|viz:position", namespaces=ns)) == 3 for node in nodes)
+    positions, _note = layout(graph)
+    sizes, measure = node_sizes(graph)
+    page = {n["id"]: n for n in viewer_data(graph)["nodes"]}
+    assert measure == "PageRank"
+    back = nx.read_gexf(io.BytesIO(data))
+    for node, attrs in back.nodes(data=True):
+        viz = attrs["viz"]
+        colour = "#{r:02x}{g:02x}{b:02x}".format(**viz["color"])
+        assert colour == KIND_COLOURS[graph.nodes[node]["kind"]] == page[node]["colour"]
+        assert viz["size"] == sizes[node] == page[node]["size"]
+        assert (viz["position"]["x"], viz["position"]["y"]) == positions[node] == (page[node]["x"], -page[node]["y"])
+    holder = back.nodes[HOLDER]["viz"]
+    assert holder["size"] > min(a["viz"]["size"] for _n, a in back.nodes(data=True))  # sized by PageRank
+
+
+def test_nodelink_has_links_for_d3_and_loads_with_networkx_defaults(views: dict[str, nx.Graph]) -> None:
+    document = json.loads(rendered(views["actors"], "nodelink"))
+    assert len(document["links"]) == views["actors"].number_of_edges()
+    assert {"source", "target", "relation"} <= set(document["links"][0])
+    graph = nx.node_link_graph(document)  # networkx 3.6's defaults, no keyword
+    assert graph.number_of_edges() == views["actors"].number_of_edges()
+    assert nx.node_link_graph(document, edges="links").number_of_edges() == graph.number_of_edges()
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz (dot) is not installed; pydot's parser checks DOT")
@@ -341,7 +401,7 @@ def test_kg_export_limited_views(reference_store: Path, capsys) -> None:
     code, out, err = run(capsys, "export", "--store", reference_store, "-f", "nodelink", "--view", "countries",
                          "--around", "Albania", "--depth", "1")
     assert code == 0, err
-    graph = nx.node_link_graph(json.loads(out), edges="edges")
+    graph = nx.node_link_graph(json.loads(out))
     assert graph.number_of_nodes() == 21 and graph.graph["around"].endswith("/country/ALB")
     code, out, err = run(capsys, "export", "--store", reference_store, "-f", "dot", "--agreement", "global alliance",
                          "--view", "membership")

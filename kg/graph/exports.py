@@ -8,12 +8,17 @@ temporary file beside the target, renamed over it when complete; ``-`` is stdout
 What each format keeps:
 
 * **GraphML** (Gephi, yEd, Cytoscape desktop) and **GEXF** (Gephi): every node and edge
-  attribute with its type (string, int or float), the graph's attributes, parallel edges
-  (edge ids are the relation keys in the actors view). XML cannot carry some characters
-  (most C0 controls, U+FFFE, U+FFFF, lone surrogates); they become U+FFFD. In GEXF the node
-  ``label`` is GEXF's own label and every other attribute, ``kind`` included, is a declared
-  node attribute.
-* **node-link JSON** (D3): ``networkx.node_link_data`` with ``edges`` as the link key.
+  attribute with its type (string, int or float), the graph's attributes, parallel edges.
+  Edge ids are unique (``e0``, ``e1``, ... in GraphML, ``0``, ``1``, ... in GEXF; Gephi merges
+  or rejects repeated ids); the relation is the edge attribute ``relation``. XML cannot carry
+  some characters (most C0 controls, U+FFFE, U+FFFF, lone surrogates); they become U+FFFD. In
+  GEXF the node ``label`` is GEXF's own label and every other attribute, ``kind`` included, is
+  a declared node attribute; each node has ``viz:color``, ``viz:size`` and ``viz:position``:
+  the HTML viewer's colour of its kind, its PageRank size and its laid-out position, so
+  Gephi opens the file coloured and laid out.
+* **node-link JSON** (D3): ``networkx.node_link_data``, the edges under ``links`` (the name D3
+  and networkx before 3.4 use) and again under ``edges`` (networkx 3.6's default), so
+  ``networkx.node_link_graph(data)`` and D3's force examples both read it unchanged.
 * **Cytoscape.js JSON** (``.cyjs``): ``{"data", "directed", "multigraph", "elements": {"nodes",
   "edges"}}`` as ``networkx.cytoscape_data`` writes it (``id``, ``value`` and ``name`` — the
   label — on each node), plus each node's laid-out ``position``.
@@ -45,6 +50,7 @@ __all__ = [
     "colour_of",
     "cytoscape_document",
     "export_view",
+    "gexf_viz",
     "render_view",
     "xml_safe",
 ]
@@ -104,17 +110,59 @@ def _xml_copy(graph: nx.Graph) -> nx.Graph:
 # --- writers --------------------------------------------------------------------------------------
 
 
+def _numbered_edges(graph: nx.Graph) -> nx.Graph:
+    """``graph``, a multigraph with edge keys ``e0``, ``e1``, ... when it is one: networkx's
+    GraphML writer makes a multigraph edge's key its id, and the actors view's keys (the
+    relations) repeat; the relation stays in the edge's ``relation``. A simple graph's
+    edges get no id."""
+    if not graph.is_multigraph():
+        return graph
+    copy = graph.__class__()
+    copy.graph.update(graph.graph)
+    copy.add_nodes_from(graph.nodes(data=True))
+    for index, (u, v, attrs) in enumerate(graph.edges(data=True)):
+        copy.add_edge(u, v, key=f"e{index}", **attrs)
+    return copy
+
+
 def _graphml(graph: nx.Graph, out: BinaryIO) -> None:
-    nx.write_graphml_lxml(_xml_copy(graph), out, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    nx.write_graphml_lxml(_xml_copy(_numbered_edges(graph)), out, encoding="utf-8", prettyprint=True,
+                          named_key_ids=True)
+
+
+def gexf_viz(graph: nx.Graph) -> dict[str, dict[str, object]]:
+    """Node → GEXF ``viz`` data: the HTML viewer's colour (by kind), size (by PageRank) and
+    position (``kg.graph.layout``, y pointing up as in Gephi)."""
+    from kg.graph.layout import layout, node_sizes
+
+    positions, _note = layout(graph)
+    sizes, _measure = node_sizes(graph)
+    viz = {}
+    for node, attrs in graph.nodes(data=True):
+        colour = colour_of(attrs.get("kind"))
+        x, y = positions.get(node, (0.0, 0.0))
+        viz[node] = {
+            "color": {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16), "b": int(colour[5:7], 16), "a": 1.0},
+            "size": sizes[node],
+            "position": {"x": x, "y": y, "z": 0.0},
+        }
+    return viz
 
 
 def _gexf(graph: nx.Graph, out: BinaryIO) -> None:
-    # networkx keeps a multigraph's edge keys as the edge attribute ``networkx_key``.
-    nx.write_gexf(_xml_copy(graph), out, encoding="utf-8", prettyprint=True, version="1.2draft")
+    # networkx keeps a multigraph's edge keys as the edge attribute ``networkx_key`` and
+    # numbers the edges itself (ids 0, 1, ...); a node's ``viz`` becomes GEXF's viz elements.
+    copy = _xml_copy(graph)
+    for node, viz in gexf_viz(graph).items():
+        copy.nodes[xml_safe(node)]["viz"] = viz
+    nx.write_gexf(copy, out, encoding="utf-8", prettyprint=True, version="1.2draft")
 
 
 def _nodelink(graph: nx.Graph, out: BinaryIO) -> None:
-    document = nx.node_link_data(graph, edges="edges")
+    # "links" is the name D3 uses (and networkx before 3.4); networkx 3.6 reads "edges" by
+    # default. Both hold the same list, so either reader works with its defaults.
+    document = nx.node_link_data(graph, edges="links")
+    document["edges"] = document["links"]
     out.write(json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8"))
     out.write(b"\n")
 
