@@ -35,6 +35,9 @@ class Format:
     kind: FormatKind
     aliases: tuple[str, ...] = ()
     binary: bool = False
+    writer: str = ""
+    """For a results format: ``module:function`` of the function that writes a SELECT or ASK
+    answer in it (``kg.sparql.results.format_result`` imports it when first used)."""
 
     @property
     def is_rdf(self) -> bool:
@@ -74,14 +77,21 @@ RDF_FORMATS: tuple[Format, ...] = (
 )
 """RDF syntaxes, in the order they are listed to users."""
 
+_WRITERS = "kg.sparql.writers:"
 RESULT_FORMATS: tuple[Format, ...] = (
-    Format("table", (".txt",), "text/plain", "txt", "results"),
-    Format("csv", (".csv",), "text/csv", "csv", "results"),
-    Format("tsv", (".tsv",), "text/tab-separated-values", "tsv", "results"),
-    Format("json", (".srj", ".json"), "application/sparql-results+json", "json", "results"),
-    Format("xml", (".srx", ".xml"), "application/sparql-results+xml", "xml", "results"),
+    Format("table", (".txt",), "text/plain", "txt", "results", ("text",), writer=_WRITERS + "write_table"),
+    Format("csv", (".csv",), "text/csv", "csv", "results", writer=_WRITERS + "write_csv"),
+    Format("tsv", (".tsv",), "text/tab-separated-values", "tsv", "results", writer=_WRITERS + "write_tsv"),
+    Format("json", (".srj", ".json"), "application/sparql-results+json", "json", "results", ("srj",),
+           writer=_WRITERS + "write_json"),
+    Format("xml", (".srx", ".xml"), "application/sparql-results+xml", "xml", "results", ("srx",),
+           writer=_WRITERS + "write_xml"),
+    Format("jsonl", (".jsonl", ".ndjson"), "application/x-ndjson", "", "results", ("ndjson",),
+           writer=_WRITERS + "write_jsonl"),
 )
-"""SPARQL SELECT result formats, in the order they are listed to users."""
+"""SPARQL SELECT result formats, in the order they are listed to users. ``text``, ``srj`` and
+``srx`` are the names Jena's arq and Oxigraph's CLI give the table, JSON and XML results;
+``jsonl`` is one plain JSON object per row (as sqlite-utils ``--nl``)."""
 
 VIEW_FORMATS: tuple[Format, ...] = (
     Format("graphml", (".graphml",), "application/graphml+xml", "", "view"),
@@ -171,6 +181,13 @@ def result_format(name: str) -> Format:
     if fmt is None:
         raise UsageError(f"unknown result format {name!r}; use one of: {_accepted(RESULT_FORMATS)}")
     return fmt
+
+
+def result_format_for_path(path: str | Path) -> Format | None:
+    """The SELECT result format ``path``'s extension names (``.csv``, ``.srj``, ``.jsonl``, …),
+    or None when it names none."""
+    suffix = Path(path).suffix.lower()
+    return next((fmt for fmt in RESULT_FORMATS if suffix in fmt.extensions), None)
 
 
 def format_names(kind: str | None = None) -> list[str]:

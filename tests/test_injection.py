@@ -33,7 +33,7 @@ from kg.errors import KgError, QueryError
 from kg.export import export_store
 from kg.formats import RDF_FORMATS, Format
 from kg.importer import import_file
-from kg.query import load_query, param_term, run_query
+from kg.sparql import load_query, param_term, run_query
 from kg.rdf.iris import is_valid_iri
 from kg.store import Store
 

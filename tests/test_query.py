@@ -15,9 +15,10 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from kg.errors import QueryError, UsageError
-from kg.query import (
+from kg.sparql import (
     QueryResult,
     QueryText,
+    UnknownQuery,
     bind_params,
     format_result,
     load_query,
@@ -111,8 +112,10 @@ def test_load_query_by_name_path_and_stdin(queries_dir: Path) -> None:
 
 
 def test_load_query_errors(queries_dir: Path) -> None:
-    with pytest.raises(QueryError, match=r"unknown query 'peple'; known queries: ages, people"):
+    with pytest.raises(UnknownQuery, match=r"unknown query 'peple'; did you mean people\? \(named queries: ages, people;"):
         load_query("peple", queries_dir=queries_dir)
+    with pytest.raises(UnknownQuery, match=r"unknown query 'xyz' \(named queries: ages, people;"):
+        load_query("xyz", queries_dir=queries_dir)
     with pytest.raises(QueryError, match="no such query file"):
         load_query(str(queries_dir / "nope.rq"))
     with pytest.raises(QueryError, match="empty"):
@@ -454,7 +457,7 @@ def test_bound_bundled_queries_agree_with_rdflib_init_bindings() -> None:
 def test_external_targets_are_read_with_codepoint_escapes_decoded() -> None:
     """``\\u0053ERVICE`` is SERVICE to a SPARQL engine: kg query's offline check must see it too."""
     from kg.link.federation import check_services
-    from kg.query import external_targets
+    from kg.sparql import external_targets
 
     hidden = "SELECT * WHERE { \\u0053ERVICE <http://evil.example/sparql> { ?s ?p ?o } }"
     assert [t.iri for t in external_targets(hidden)] == ["http://evil.example/sparql"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.query import QueryText, load_query, named_queries, run_query
+from kg.sparql import QueryText, load_query, named_queries, run_query
 from kg.resources import resource_path
 from kg.store import Store
 

@@ -15,7 +15,7 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 
 from kg.errors import QueryError
-from kg.query import load_query, named_queries, run_query
+from kg.sparql import load_query, named_queries, run_query
 from kg.store import Store
 
 ABSENT = (URIRef("https://example.org/no-such-thing"), Literal("no such value"), Literal(-987654321))
@@ -79,7 +79,7 @@ def test_a_name_that_is_not_a_column_is_refused_listing_only_the_columns(store: 
 
 
 def _variables(text: str) -> list[str]:
-    from kg.query import query_variables
+    from kg.sparql import query_variables
 
     return query_variables(text)
 
