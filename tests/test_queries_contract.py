@@ -5,11 +5,20 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
-from test_rdf_mapping import PACT_DATE, QUOTE, SENTENCES, sample_article, sample_dataset, sample_facts
+from test_rdf_mapping import (
+    PACT_DATE,
+    QUOTE,
+    SENTENCES,
+    extra_status,
+    sample_article,
+    sample_dataset,
+    sample_facts,
+)
 
 from kg.namespaces import KGO, KGR, ORG, PROV, RDF, SKOS
 from kg.rdf import facts_to_graph, iris
@@ -171,12 +180,7 @@ def test_inferred_members_are_members(dataset: Dataset) -> None:
 
 def test_oxigraph_gives_the_same_rows(dataset: Dataset) -> None:
     """The queries are portable: pyoxigraph (the embedded store) answers them like rdflib."""
-    ox = pytest.importorskip("pyoxigraph")
-    store = ox.Store()
-    for graph in dataset.graphs():
-        if len(graph) and isinstance(graph, Graph):
-            data = graph.serialize(format="nt", encoding="utf-8")
-            store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(graph.identifier)))
+    store = _oxigraph_store(dataset)
     for name, columns in CONTRACT.items():
         answer = store.query(query_text(name), use_default_graph_as_union=True)
         assert [v.value for v in answer.variables] == columns
@@ -190,3 +194,38 @@ def _numbers(name: str, rows: list[Row]) -> list[tuple[object, ...]]:
         return list(rows)
     at = CONTRACT["figures"].index("value")
     return [(*row[:at], None if row[at] is None else Decimal(row[at]), *row[at + 1 :]) for row in rows]
+
+
+def _oxigraph_store(dataset: Dataset) -> Any:
+    """An in-memory pyoxigraph store holding the dataset's named graphs."""
+    ox = pytest.importorskip("pyoxigraph")
+    store = ox.Store()
+    for graph in dataset.graphs():
+        if len(graph) and isinstance(graph, Graph):
+            data = graph.serialize(format="nt", encoding="utf-8")
+            store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(graph.identifier)))
+    return store
+
+
+def _oxigraph_rows(dataset: Dataset, name: str) -> list[Row]:
+    answer = _oxigraph_store(dataset).query(query_text(name), use_default_graph_as_union=True)
+    return [tuple(None if term is None else term.value for term in row) for row in answer]
+
+
+def test_members_follow_the_status_scheme(tmp_path: Path) -> None:
+    """A status added to the ontology's scheme with kgo:countsAsMember true gives members rows
+    (on rdflib and on the embedded engine), one with false gives none: the query reads what the
+    scheme decides, no list of statuses is written in it or in the code."""
+    vesteria_row = (PACT, "Blue Ocean Pact", VESTERIA, "Vesteria", "XVS")
+    for counts in (True, False):
+        with extra_status(tmp_path, "associate member", counts=counts, relation="associate_of") as status:
+            facts = sample_facts()
+            facts.memberships[2].status = status  # Vesteria, an observer in the sample
+            dataset = sample_dataset((facts.article, facts_to_graph(facts)))
+        expected = sorted([*EXPECTED["members"], vesteria_row] if counts else EXPECTED["members"], key=str)
+        columns, rows = run(dataset, "members")
+        assert columns == CONTRACT["members"]
+        assert sorted(rows, key=str) == expected
+        assert sorted(_oxigraph_rows(dataset, "members"), key=str) == expected
+        assert run(dataset, "members", member=URIRef(VESTERIA))[1] == ([vesteria_row] if counts else [])
+

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import subprocess
+import sys
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +17,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import KgError
+from kg.extract import facts as F
 from kg.extract.facts import (
     COUNTRY,
     MEMBER,
@@ -31,11 +37,12 @@ from kg.extract.facts import (
     Post,
     Quote,
 )
-from kg.namespaces import KGO, KGR, ORG, PROV, RDF, SCHEMA, SKOS, XSD
+from kg.namespaces import KGO, KGR, ORG, PROV, RDF, SCHEMA, SH, SKOS, XSD
 from kg.rdf import facts_to_graph, iris
 from kg.reading.article import Article
 from kg.resources import resource_path
 from kg.validate import validate_graph
+from kg.vocabulary import VocabularyError, load_vocabulary, set_vocabulary, vocabulary
 
 SENTENCES = [
     "Nordland and the Ocean Council on Monday signed the Blue Ocean Pact in Tromsø, "
@@ -263,7 +270,152 @@ def test_ontology_declares_every_own_term() -> None:
     used = {t for triple in graph for t in triple if isinstance(t, URIRef) and t.startswith(KGO)}
     assert used <= declared, used - declared
     for term in {t for t in declared if t.startswith(KGO)}:
-        assert ontology.value(term, URIRef("http://www.w3.org/2000/01/rdf-schema#label")) is not None, term
+        label = ontology.value(term, URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+        assert label is not None or ontology.value(term, SKOS.prefLabel) is not None, term  # a concept: prefLabel
+
+
+# --- the vocabularies: membership statuses and fact kinds ------------------------------
+
+SCHEME_STATUSES = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX kgo: <https://w3id.org/kgnews/ontology#>
+SELECT ?notation ?counts WHERE {
+  ?concept skos:inScheme kgo:MembershipStatuses ; skos:notation ?notation ; kgo:countsAsMember ?counts .
+}
+"""
+
+
+def scheme_statuses(path: Path | None = None) -> dict[str, bool]:
+    """notation → countsAsMember, read from the ontology file with SPARQL (not kg.vocabulary)."""
+    ontology = Graph().parse(path or resource_path("ontology", "kg.ttl"), format="turtle")
+    rows = ontology.query(SCHEME_STATUSES)
+    return {str(notation): bool(counts.toPython()) for notation, counts in rows}  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def extra_status(folder: Path, notation: str, *, counts: bool, relation: str) -> Iterator[str]:
+    """While inside: the bundled ontology with one more membership status in its scheme."""
+    concept = "kgo:status-test-" + "-".join(notation.split())
+    text = resource_path("ontology", "kg.ttl").read_text(encoding="utf-8") + f"""
+{concept}
+    a skos:Concept ; skos:inScheme kgo:MembershipStatuses ; skos:topConceptOf kgo:MembershipStatuses ;
+    skos:notation "{notation}" ; skos:prefLabel "{notation}"@en ;
+    kgo:countsAsMember {str(counts).lower()} ; kgo:viewRelation "{relation}" .
+"""
+    path = folder / f"kg-{notation.replace(' ', '-')}-{counts}.ttl"
+    path.write_text(text, encoding="utf-8")
+    set_vocabulary(load_vocabulary(path))
+    try:
+        yield notation
+    finally:
+        set_vocabulary(None)
+
+
+def test_code_statuses_are_the_schemes() -> None:
+    scheme = scheme_statuses()
+    assert len(scheme) == 7
+    assert set(F.ALL_STATUSES) == set(scheme) == vocabulary().all_statuses
+    assert set(F.MEMBER_STATUSES) == {s for s, counts in scheme.items() if counts} == vocabulary().member_statuses
+    assert F.MEMBER_STATUSES == {"member", "founding member", "signatory"}  # what the members query answers
+    for word in (F.MEMBER, F.FOUNDER, F.SIGNATORY, F.OBSERVER, F.PARTNER, F.INVITEE, F.NON_SIGNATORY):
+        assert word in F.ALL_STATUSES, word
+
+
+def test_code_kinds_are_the_schemes() -> None:
+    from kg.graph.views import ACTOR_KINDS
+
+    vocab = vocabulary()
+    assert ACTOR_KINDS == vocab.actor_kinds == ("person", "organisation", "country")
+    assert {PERSON, COUNTRY, ORGANISATION} == set(vocab.actor_kinds)
+    kinds = [k.notation for k in vocab.kinds]
+    assert len(kinds) == len(set(kinds)) == 16
+    graph = facts_to_graph(sample_facts())
+    typed = set(graph.objects(None, RDF.type)) - {PROV.Entity, SCHEMA.QuantitativeValue}
+    assert {str(t) for t in typed} <= set(vocab.kind_of_class), typed  # every class the mapping writes has a kind
+    assert vocab.kind_of_class[str(KGO.InternationalOrganisation)][1] == "organisation"
+
+
+def test_shapes_allow_exactly_the_scheme_statuses() -> None:
+    shapes = Graph().parse(resource_path("ontology", "shapes.ttl"), format="turtle")
+    lists = [shapes.value(node, SH["in"]) for node in shapes.subjects(SH.path, KGO.membershipStatus)]
+    (head,) = [item for item in lists if item is not None]
+    allowed = [str(v) for v in shapes.items(head)]
+    assert len(allowed) == len(set(allowed))
+    assert set(allowed) == set(scheme_statuses()) == vocabulary().all_statuses
+
+
+def test_status_outside_the_scheme_violates_shapes() -> None:
+    graph = facts_to_graph(sample_facts())
+    membership = next(graph.subjects(KGO.membershipStatus, Literal(OBSERVER)))
+    graph.set((membership, KGO.membershipStatus, Literal("honorary friend")))
+    report = validate_graph(graph)
+    assert not report.conforms
+    assert any("membershipStatus" in r.path for r in report.results), report.results
+
+
+def test_status_outside_the_scheme_is_reported() -> None:
+    facts = sample_facts()
+    facts.memberships[2].status = "honorary friend"
+    with pytest.raises(ValueError, match=r"fixtures/blue-ocean.md: .*'honorary friend'.*MembershipStatuses"):
+        facts_to_graph(facts)
+
+
+def test_status_added_to_the_scheme_counts_as_member(tmp_path: Path) -> None:
+    """One concept added to the ontology is a member for the extraction's sets, the mapping and
+    the graph views; with countsAsMember false it is none. Nothing restates the list."""
+    pact, vesteria = URIRef(KGR + "agreement/blue-ocean-pact"), URIRef(KGR + "country/XVS")
+    for counts in (True, False):
+        with extra_status(tmp_path, "associate member", counts=counts, relation="associate_of") as status:
+            assert status in F.ALL_STATUSES
+            assert (status in F.MEMBER_STATUSES) is counts
+            facts = sample_facts()
+            facts.memberships[2].status = status  # Vesteria, an observer in the sample
+            graph = facts_to_graph(facts)
+            assert ((pact, ORG.hasMember, vesteria) in graph) is counts
+            assert graph.value(next(graph.subjects(ORG.member, vesteria)), KGO.membershipStatus) == Literal(status)
+            nodes, edges = _views_of(tmp_path / f"store-{counts}", facts)
+            assert (str(vesteria) in nodes) is counts
+            assert (str(vesteria), str(pact), "associate_of") in edges
+    assert "associate member" not in F.ALL_STATUSES  # the bundled ontology again
+
+
+def _views_of(path: Path, facts: ArticleFacts) -> tuple[set[str], set[tuple[str, str, str]]]:
+    """The membership view's nodes and the actors view's edges of a store holding ``facts``."""
+    from kg.graph.views import build_view
+    from kg.store import Store
+
+    with Store.open(path) as store:
+        store.replace_graph(iris.graph_iri(facts.article), facts_to_graph(facts))
+    with Store.open(path, read_only=True) as store:
+        membership = build_view(store, "membership")
+        actors = build_view(store, "actors")
+    return {str(n) for n in membership.nodes}, {(str(s), str(t), str(k)) for s, t, k in actors.edges(keys=True)}
+
+
+def test_vocabulary_is_read_at_first_use_not_at_import() -> None:
+    code = "\n".join([
+        "import kg.vocabulary as v",
+        "def refuse(path=None):",
+        "    raise SystemExit('the ontology was read at import')",
+        "v.load_vocabulary = refuse",
+        "import kg, kg.extract.facts, kg.rdf.mapping, kg.graph.views",
+        "from kg.extract.facts import ALL_STATUSES, MEMBER_STATUSES",
+    ])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_broken_ontology_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "kg.ttl"
+    broken.write_text("@prefix kgo: <https://w3id.org/kgnews/ontology#> .\nkgo:x kgo:y", encoding="utf-8")
+    with pytest.raises(VocabularyError, match=r"kg\.ttl: cannot read the ontology") as info:
+        load_vocabulary(broken)
+    assert "\n" not in str(info.value)
+    text = resource_path("ontology", "kg.ttl").read_text(encoding="utf-8")
+    lacking = tmp_path / "lacking.ttl"
+    lacking.write_text(text.replace("kgo:countsAsMember false ;", "", 1), encoding="utf-8")
+    with pytest.raises(VocabularyError, match=r"lacking\.ttl: .*status-observer.*countsAsMember"):
+        load_vocabulary(lacking)
 
 
 # --- validation --------------------------------------------------------------------------

@@ -7,16 +7,22 @@ Every fact carries ``Evidence``: the sentence it was read from, with character o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from kg.reading.article import Article
 
-# Actor kinds
+# The words of the ontology's vocabularies (ontology/kg.ttl, read by kg.vocabulary) that the
+# extractors write. Which statuses exist and which make an actor a member is the ontology's
+# to say: MEMBER_STATUSES and ALL_STATUSES below ask it when used.
+
+# Actor kinds: notations of kgo:FactKinds (those in kgo:ActorKinds)
 PERSON = "person"
 COUNTRY = "country"
 ORGANISATION = "organisation"
 
-# Membership statuses: only MEMBER, FOUNDER and SIGNATORY make an actor a member.
+# Membership statuses: notations of kgo:MembershipStatuses
 MEMBER = "member"
 FOUNDER = "founding member"
 SIGNATORY = "signatory"
@@ -24,8 +30,47 @@ OBSERVER = "observer"
 PARTNER = "partner"
 INVITEE = "invitee"
 NON_SIGNATORY = "non-signatory"
-MEMBER_STATUSES = frozenset({MEMBER, FOUNDER, SIGNATORY})
-ALL_STATUSES = frozenset({MEMBER, FOUNDER, SIGNATORY, OBSERVER, PARTNER, INVITEE, NON_SIGNATORY})
+
+
+_T = TypeVar("_T")
+
+
+class _SchemeStatuses(Set[str]):
+    """A set of status notations read from the ontology's scheme at each use, never at import."""
+
+    def __init__(self, which: str) -> None:
+        self._which = which  # an attribute of kg.vocabulary.Vocabulary
+
+    def _items(self) -> frozenset[str]:
+        from kg.vocabulary import vocabulary
+
+        items: frozenset[str] = getattr(vocabulary(), self._which)
+        return items
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._items()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._items()))
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __hash__(self) -> int:
+        return hash(self._items())
+
+    @classmethod
+    def _from_iterable(cls, it: Iterable[_T]) -> frozenset[_T]:  # what &, |, - give: a frozenset
+        return frozenset(it)
+
+    def __repr__(self) -> str:
+        return f"{self._which.upper()}{sorted(self._items())}"
+
+
+MEMBER_STATUSES: Set[str] = _SchemeStatuses("member_statuses")
+"""The statuses that make an actor a member: those with ``kgo:countsAsMember true``."""
+ALL_STATUSES: Set[str] = _SchemeStatuses("all_statuses")
+"""Every membership status of ``kgo:MembershipStatuses``."""
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,15 @@ Views (``VIEWS``):
 ``actors`` (``nx.MultiDiGraph``, one edge per relation between two nodes, keyed by relation)
     persons, organisations, countries, agreements, events and quotations, with edges
     ``member_of`` / ``signed`` / ``observer_of`` / ``partner_of`` / ``invited_to`` /
-    ``did_not_sign`` (actor → agreement, by membership status), ``holds_post_in`` (person →
+    ``did_not_sign`` (actor → agreement, by membership status: the status's
+    ``kgo:viewRelation`` in the ontology), ``holds_post_in`` (person →
     country or organisation, with the ``role``), ``represents`` (person → the country of the
     organisation they hold a post in), ``said`` (speaker → quotation), ``participated_in``
     (actor → event), ``about`` (event → agreement) and ``based_in`` (organisation → country).
 ``membership`` (``nx.Graph``, bipartite)
     agreements (``bipartite=0``) and their members (``bipartite=1``), one edge per membership
-    whose status makes the actor a member (member, founding member, signatory).
+    whose status makes the actor a member (``kgo:countsAsMember true`` in the ontology's scheme
+    of statuses).
 ``countries`` (``nx.Graph``)
     the projection of ``membership`` on countries: two countries are linked when they are
     members of a common agreement; ``weight`` = the number of agreements they share.
@@ -58,8 +60,9 @@ from rdflib import BNode, Literal, URIRef
 
 from kg.errors import KgError, UsageError
 from kg.graph import VIEWS
-from kg.namespaces import DCTERMS, FOAF, KGO, NIF, ORG, PREFIXES, RDF, SCHEMA, SKOS, XSD
+from kg.namespaces import DCTERMS, FOAF, KGO, NIF, PREFIXES, RDF, SCHEMA, SKOS, XSD
 from kg.store import Store
+from kg.vocabulary import vocabulary
 
 __all__ = [
     "ACTOR_KINDS",
@@ -72,51 +75,31 @@ __all__ = [
     "view_description",
 ]
 
-ACTOR_KINDS = ("person", "organisation", "country")
-"""Node kinds that are actors (ranked by ``kg analyse`` by default)."""
-
 EVIDENCE_SHOWN = 5
 """How many supporting sentences an edge's ``evidence`` attribute lists."""
 
-# rdf:type → node kind, most specific first (a resource gets the first kind that matches).
-_KINDS: tuple[tuple[URIRef, str], ...] = (
-    (RDF.Statement, "statement"),
-    (KGO.Assertion, "statement"),
-    (KGO.Agreement, "agreement"),
-    (SCHEMA.Event, "event"),
-    (SCHEMA.Quotation, "quote"),
-    (SCHEMA.Person, "person"),
-    (FOAF.Person, "person"),
-    (SCHEMA.Country, "country"),
-    (KGO.InternationalOrganisation, "organisation"),
-    (ORG.Organization, "organisation"),
-    (SCHEMA.Organization, "organisation"),
-    (ORG.Membership, "membership"),
-    (ORG.Post, "post"),
-    (ORG.Role, "role"),
-    (KGO.Commitment, "commitment"),
-    (KGO.Figure, "figure"),
-    (SCHEMA.Place, "place"),
-    (KGO.Sentence, "sentence"),
-    (NIF.String, "sentence"),
-    (SCHEMA.NewsArticle, "article"),
-    (KGO.DataSource, "source"),
-)
-_KIND_RANK = {iri: rank for rank, (iri, _kind) in enumerate(_KINDS)}
-_KIND_OF = dict(_KINDS)
-_ACTOR_VIEW_KINDS = frozenset({"person", "organisation", "country", "agreement", "event"})
+# Node kinds, the classes that give them (most specific kind first), the actor kinds, and
+# each membership status's relation and whether it counts: all read from the ontology's
+# schemes (kgo:FactKinds, kgo:ActorKinds, kgo:MembershipStatuses) through kg.vocabulary.
+_ACTOR_VIEW_EXTRA_KINDS = frozenset({"agreement", "event"})
+"""The kinds the actors view draws besides the actors themselves."""
 
-# membership status → relation of the member to the agreement
-_STATUS_RELATION = {
-    "member": "member_of",
-    "founding member": "member_of",
-    "signatory": "signed",
-    "observer": "observer_of",
-    "partner": "partner_of",
-    "invitee": "invited_to",
-    "non-signatory": "did_not_sign",
-}
-_MEMBER_STATUSES = frozenset({"member", "founding member", "signatory"})
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``ACTOR_KINDS``: the node kinds that are actors, ranked by ``kg analyse`` by default
+    (``kgo:ActorKinds``), read from the ontology at first use, not at import."""
+    if name == "ACTOR_KINDS":
+        return vocabulary().actor_kinds
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _status_relation(status: str) -> str:
+    """The relation of an actor with membership ``status`` to the agreement ("member_of")."""
+    known = vocabulary().status(status)
+    if known is not None:
+        return known.relation
+    return re.sub(r"\W+", "_", status.lower()).strip("_") + "_of"  # a status no scheme knows
+
 
 _LABEL_PROPERTIES = (SKOS.prefLabel, SCHEMA.name, DCTERMS.title, FOAF.name)
 _TEXT_PROPERTIES = (SCHEMA.text, NIF.anchorOf, KGO.asWritten)
@@ -234,12 +217,10 @@ class _Resources:
         return self.resolutions.get((article, str(node)), str(node))
 
     def kind(self, node: str) -> str:
-        best = None
-        for rdf_type in self.types.get(node, ()):
-            rank = _KIND_RANK.get(URIRef(rdf_type))
-            if rank is not None and (best is None or rank < best):
-                best = rank
-        return _KINDS[best][1] if best is not None else "resource"
+        """The most specific kind (``kgo:FactKindOrder``) of the node's types, else "resource"."""
+        table = vocabulary().kind_of_class
+        found = [table[t] for t in self.types.get(node, ()) if t in table]
+        return min(found)[1] if found else "resource"
 
     def label(self, node: str) -> str:
         values = self.literals.get(node, {})
@@ -394,8 +375,7 @@ def _actors(store: Store) -> nx.MultiDiGraph:
 
     for _membership, agreement, member, status, source in _select(store, "view_memberships"):
         status_text = str(status)
-        relation = _STATUS_RELATION.get(status_text) or re.sub(r"\W+", "_", status_text.lower()).strip("_") + "_of"
-        link(member, agreement, relation, source, status=status_text)
+        link(member, agreement, _status_relation(status_text), source, status=status_text)
     based_in: dict[str, set[str]] = defaultdict(set)
     for organisation, country, source in _select(store, "view_based_in"):
         link(organisation, country, "based_in", source)
@@ -424,7 +404,8 @@ def _actors(store: Store) -> nx.MultiDiGraph:
 
     graph = nx.MultiDiGraph(view="actors")
     mentions = _mentions(store, data)
-    mentioned = [n for n in mentions if data.kind(n) in _ACTOR_VIEW_KINDS]
+    shown = _ACTOR_VIEW_EXTRA_KINDS.union(vocabulary().actor_kinds)
+    mentioned = [n for n in mentions if data.kind(n) in shown]
     ends = {end for (source, target, _relation) in support for end in (source, target)}
     _add_nodes(graph, [*mentioned, *ends], data, details, mentions)
     for person, held in roles.items():
@@ -443,7 +424,7 @@ def _membership(store: Store) -> nx.Graph:
     details = _details(store)
     support: dict[tuple[str, str], _Support] = defaultdict(_Support)
     for _membership, agreement, member, status, source in _select(store, "view_memberships"):
-        if str(status) not in _MEMBER_STATUSES or isinstance(member, BNode) or isinstance(agreement, BNode):
+        if not vocabulary().counts_as_member(str(status)) or isinstance(member, BNode) or isinstance(agreement, BNode):
             continue
         item = support[(str(agreement), data.canonical(member, source))]
         if source is not None:

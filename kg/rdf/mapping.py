@@ -4,6 +4,8 @@
 article's named graph (``kg.rdf.iris.graph_iri``). The vocabulary is documented in
 ``ontology/kg.ttl`` and the shape of a valid result in ``ontology/shapes.ttl``. IRIs come from
 ``kg.rdf.iris`` only, so the output is the same graph (no blank nodes) on every rebuild.
+Which membership statuses exist, and which of them give ``org:hasMember``, is read from the
+ontology's ``kgo:MembershipStatuses`` scheme (``kg.vocabulary``).
 
 Text only ever becomes literals. Characters that no RDF syntax can carry everywhere (C0
 controls other than tab/newline/return, lone surrogates, U+FFFE/U+FFFF — forbidden in XML)
@@ -23,7 +25,6 @@ from rdflib.term import Identifier
 
 from kg.extract.facts import (
     COUNTRY,
-    MEMBER_STATUSES,
     ORGANISATION,
     PERSON,
     Actor,
@@ -40,6 +41,7 @@ from kg.extract.facts import (
 )
 from kg.namespaces import DCTERMS, FOAF, KGO, NIF, ORG, PROV, RDF, SCHEMA, SKOS, XSD, bind_prefixes
 from kg.rdf import iris
+from kg.vocabulary import vocabulary
 
 __all__ = ["clean_text", "facts_to_graph", "facts_to_triples"]
 
@@ -87,7 +89,7 @@ def facts_to_triples(facts: ArticleFacts) -> list[tuple[Identifier, URIRef, Iden
 
     The same triples as :func:`facts_to_graph`, without building an rdflib Graph (the build
     path uses this). Raises ``ValueError`` when a fact refers to an actor or agreement key
-    the facts lack.
+    the facts lack, or a membership has a status the ontology's scheme lacks.
     """
     mapper = _Mapper(facts)
     mapper.run()
@@ -97,7 +99,8 @@ def facts_to_triples(facts: ArticleFacts) -> list[tuple[Identifier, URIRef, Iden
 def facts_to_graph(facts: ArticleFacts) -> Graph:
     """Map every fact of one article to triples (see ``ontology/kg.ttl`` for the vocabulary).
 
-    Raises ``ValueError`` when a fact refers to an actor or agreement key the facts lack.
+    Raises ``ValueError`` when a fact refers to an actor or agreement key the facts lack, or a
+    membership has a status the ontology's scheme lacks.
     """
     graph = bind_prefixes(Graph())
     for triple in facts_to_triples(facts):
@@ -298,6 +301,11 @@ class _Mapper:
     def map_membership(self, membership: Membership) -> None:
         agreement = self.agreement(membership.agreement, "a membership")
         member = self.actor(membership.member, "a membership")
+        status = vocabulary().status(membership.status)
+        if status is None:
+            known = ", ".join(repr(s.notation) for s in vocabulary().statuses)
+            problem = f"a membership has status {membership.status!r}, which kgo:MembershipStatuses lacks"
+            raise ValueError(f"{self.article.source}: {problem} (use one of {known})")
         node = iris.membership_iri(self.article, agreement, member, membership.status)
         role = iris.role_iri(membership.status)
         self.add(node, RDF.type, ORG.Membership)
@@ -308,7 +316,7 @@ class _Mapper:
         self.add(role, RDF.type, ORG.Role)
         self.add(role, SKOS.prefLabel, _text(membership.status))
         self.derived(node, [membership.evidence])
-        if membership.status in MEMBER_STATUSES:
+        if status.counts_as_member:
             self.relation(agreement, ORG.hasMember, member, [membership.evidence])
         else:
             self.assertion(node, ORG.member, member, [membership.evidence])
