@@ -199,3 +199,23 @@ def format_names(kind: str | None = None) -> list[str]:
     if kind is None:
         return list(dict.fromkeys(fmt.name for fmt in table))
     return [fmt.name for fmt in table if fmt.kind == kind]
+
+
+SPARQL_QUERY_MEDIA_TYPE = "application/sparql-query"
+"""The body of a SPARQL 1.1 Protocol query sent directly by POST."""
+SPARQL_UPDATE_MEDIA_TYPE = "application/sparql-update"
+"""The body of a SPARQL 1.1 Protocol update sent directly by POST."""
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+"""The body of a query or update sent as an HTML form (``query=…`` or ``update=…``)."""
+_OLDER_RDF_MEDIA_TYPES = {"application/x-turtle": "text/turtle", "text/plain": "application/n-triples"}
+
+
+def format_for_media_type(media_type: str, kind: str) -> Format | None:
+    """The format of ``kind`` (``"rdf"`` or ``"results"``) whose media type is ``media_type``
+    (parameters such as ``; charset=utf-8`` and case ignored), or None. For RDF, the older
+    names ``application/x-turtle`` and ``text/plain`` (N-Triples) count too."""
+    key = _normalise(media_type)
+    table = RDF_FORMATS if kind == "rdf" else RESULT_FORMATS
+    if kind == "rdf":
+        key = _OLDER_RDF_MEDIA_TYPES.get(key, key)
+    return next((fmt for fmt in table if fmt.media_type == key), None)

@@ -1,12 +1,13 @@
-"""Remote stores: the :class:`kg.store.Store` interface over a SPARQL 1.1 server.
+"""Remote stores: the :class:`kg.store.Store` protocol over a SPARQL 1.1 server.
 
-``Store.open("http://host:port/...")`` returns a :class:`RemoteStore` on that SPARQL query
+``kg.store.open("http://host:port/...")`` returns a :class:`RemoteStore` on that SPARQL query
 endpoint (Oxigraph server, Apache Jena Fuseki, Virtuoso, GraphDB, ``kg serve`` or any
 SPARQL 1.1 store). It keeps the embedded store's contract: one named graph per article,
 ``replace_graph`` atomic, SPARQL queries whose default graph is the union of the graphs.
 
-* **Reading**: every query goes through SPARQLWrapper (POST, results as SPARQL JSON, graphs
-  as Turtle) and comes back as the same rdflib terms the embedded store gives.
+* **Reading**: every query goes through kg's SPARQL client (:mod:`kg.store.client`: POST,
+  results as SPARQL JSON or XML, graphs as Turtle or another RDF syntax) and comes back as
+  the same rdflib terms the embedded store gives.
 * **Writing**: SPARQL 1.1 Update (``INSERT DATA``, ``DROP``, ``MOVE``), or the Graph Store
   Protocol when an endpoint for it is given. A graph of at most ``batch_size`` triples is
   replaced by one request, which the server applies in one transaction. A larger graph is
@@ -37,32 +38,46 @@ one wins (each replacement is still atomic).
 
 from __future__ import annotations
 
-import ast
 import base64
 import hashlib
-import json
 import os
 import re
-import socket
-import urllib.error
 import urllib.parse
-import urllib.request
-import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from http.client import HTTPException
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from kg import __version__
-from kg.errors import QueryError, StoreError
-from kg.store.base import Store, one_line as _one_line
-from kg.store.sparql_text import UNION_RESYNC as _UNION_RESYNC, drop_update as _drop_update
-from kg.store.terms import QueryAnswer, Quad, Term, Triple, engine_graph_name as _graph_name, engine_triples, graph_node as _require_iri, to_engine
+from kg.errors import KgError, QueryError, StoreError
+from kg.formats import SPARQL_UPDATE_MEDIA_TYPE, rdf_format
+from kg.store.base import Store, one_line
+from kg.store.client import (
+    GRAPH_ACCEPT,
+    BadAnswer,
+    EndpointUnreachable,
+    HttpStatusError,
+    SparqlClient,
+    is_results,
+    parse_graph,
+    parse_results,
+)
+from kg.store.sparql_text import UNION_RESYNC, drop_update, with_prefixes
+from kg.store.terms import (
+    EngineTriple,
+    Quad,
+    QueryAnswer,
+    Term,
+    Triple,
+    engine_quad,
+    engine_triples,
+    graph_node,
+    to_engine,
+)
 
 __all__ = [
     "ENV",
@@ -94,24 +109,10 @@ ENV = {
 """The environment variables :meth:`RemoteSettings.from_env` reads, by setting."""
 
 _SD = "http://www.w3.org/ns/sparql-service-description#"
-_RESULTS_JSON = "application/sparql-results+json"
-_ACCEPT = (
-    "application/sparql-results+json, text/turtle;q=0.9, application/n-triples;q=0.8, "
-    "application/ld+json;q=0.5, application/rdf+xml;q=0.4"
-)
-_RDF_PARSERS = {
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-    "application/rdf+xml": "xml",
-    "application/ld+json": "json-ld",
-    "application/n-quads": "nquads",
-    "application/trig": "trig",
-}
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_NTRIPLES = rdf_format("ntriples").media_type
 _DEFAULT_TIMEOUT = 60.0
 _DEFAULT_BATCH = 5_000
-_PREFIX_NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$|^$")
 
 
 # --- settings -----------------------------------------------------------------------------
@@ -288,37 +289,13 @@ def _insert_data(batch: list[tuple[object, str]], *, union: bool) -> str:
     return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
 
 
-# --- JSON results → rdflib terms -----------------------------------------------------------
-
-_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _json_term(value: Mapping[str, object]) -> Term:
-    kind = value.get("type")
-    text = str(value.get("value", ""))
-    if kind == "uri":
-        return URIRef(text)
-    if kind == "bnode":
-        return BNode(text)
-    if kind in ("literal", "typed-literal"):
-        language = value.get("xml:lang")
-        datatype = value.get("datatype")
-        if language:
-            return Literal(text, lang=str(language))
-        if datatype and datatype not in (_XSD_STRING, _RDF_LANG_STRING):
-            return Literal(text, datatype=URIRef(str(datatype)), normalize=False)
-        return Literal(text)
-    raise StoreError(f"unsupported RDF term from the server: {dict(value)!r} (RDF-star triple terms are not supported)")
-
-
 # --- the store ------------------------------------------------------------------------------
 
 
 class RemoteStore(Store):
-    """The :class:`kg.store.Store` interface over a SPARQL 1.1 server (see the module docstring).
+    """The :class:`kg.store.Store` protocol over a SPARQL 1.1 server (see the module docstring).
 
-    Open with ``Store.open(url)`` or :meth:`connect`. Methods raise ``StoreError`` naming the
+    Open with :func:`kg.store.open` or :meth:`connect`. Methods raise ``StoreError`` naming the
     endpoint (never a credential) when the server cannot be reached or refuses, and
     ``QueryError`` when it rejects a query as malformed.
     """
@@ -339,7 +316,11 @@ class RemoteStore(Store):
         self._update_endpoint: str | None = settings.update_endpoint
         self._union: str | None = None if settings.union == "auto" else settings.union
         self._described = False
-        self._opener = self._make_opener()
+        root = urllib.parse.urlunsplit(urllib.parse.urlsplit(endpoint)._replace(path="/", query="", fragment=""))
+        self._client = SparqlClient(
+            endpoint, user_agent=f"kg/{__version__} (SPARQL client)", timeout=settings.timeout,
+            user=settings.user, password=settings.password, token=settings.token, auth=settings.auth,
+            other_urls=(root, settings.update_endpoint, settings.gsp_endpoint))
 
     @classmethod
     def connect(cls, url: str, *, settings: RemoteSettings | None = None, read_only: bool = False) -> RemoteStore:
@@ -350,7 +331,7 @@ class RemoteStore(Store):
             chosen = replace(chosen, user=user)
         return cls(endpoint, chosen, read_only=read_only)
 
-    # -- the Store surface that differs from the embedded store
+    # -- opening and closing
 
     def __repr__(self) -> str:
         state = "closed" if not self._open else ("read-only" if self.read_only else "read-write")
@@ -394,13 +375,9 @@ class RemoteStore(Store):
 
     def _fail(self, action: str, detail: str, url: str | None = None) -> StoreError:
         where = url or self.endpoint
-        return StoreError(self._scrub(f"store {where}: cannot {action}: {_one_line(detail)}"))
+        return StoreError(self._scrub(f"store {where}: cannot {action}: {one_line(detail)}"))
 
-    def _http_detail(self, code: int, body: bytes | str) -> str:
-        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        text = _one_line(re.sub(r"<[^>]+>", " ", text) if "<html" in text.lower() else text)
-        if len(text) > 300:
-            text = text[:300] + "…"
+    def _http_detail(self, code: int, text: str) -> str:
         hint = {
             401: " (check the credentials: --store-user with $KG_STORE_PASSWORD or $KG_STORE_TOKEN)",
             403: " (the server refuses this user or operation)",
@@ -408,45 +385,21 @@ class RemoteStore(Store):
         }.get(code, "")
         return f"HTTP {code}" + (f": {text}" if text else "") + hint
 
-    # -- HTTP plumbing
-
-    def _make_opener(self) -> urllib.request.OpenerDirector:
-        handlers: list[urllib.request.BaseHandler] = []
-        if self.settings.user and self.settings.password and self.settings.auth == "digest":
-            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            for url in (self.endpoint, self.settings.update_endpoint, self.settings.gsp_endpoint):
-                if url:
-                    manager.add_password(None, url, self.settings.user, self.settings.password)
-            handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
-        return urllib.request.build_opener(*handlers)
-
-    def _auth_headers(self) -> dict[str, str]:
-        s = self.settings
-        if s.token:
-            return {"Authorization": f"Bearer {s.token}"}
-        if s.user and s.password and s.auth == "basic":
-            pair = base64.b64encode(f"{s.user}:{s.password}".encode()).decode("ascii")
-            return {"Authorization": f"Basic {pair}"}
-        return {}
+    # -- HTTP
 
     def _request(self, method: str, url: str, *, body: bytes | None = None,
-                 headers: Mapping[str, str] | None = None, action: str) -> tuple[int, str, bytes]:
-        """One HTTP request; (status, content type, body). HTTP errors raise ``StoreError``."""
-        request = urllib.request.Request(url, data=body, method=method)
-        request.add_header("User-Agent", f"kg/{__version__} (SPARQL client)")
-        for name, value in {**self._auth_headers(), **(headers or {})}.items():
-            request.add_header(name, value)
+                 headers: Mapping[str, str] | None = None, action: str) -> bytes:
+        """One HTTP request through the client; its body. Failures raise ``StoreError`` (an
+        update the server rejects as malformed: ``QueryError``), scrubbed of credentials."""
         try:
-            with self._opener.open(request, timeout=self.settings.timeout) as response:
-                return response.status, response.headers.get("Content-Type", ""), response.read()
-        except urllib.error.HTTPError as error:
-            detail = self._http_detail(error.code, error.read() if error.fp else b"")
-            if error.code == 400 and action.startswith("update"):
+            return self._client.request(method, url, body=body, headers=headers).body
+        except HttpStatusError as error:
+            detail = self._http_detail(error.status, error.message)
+            if error.status == 400 and action.startswith("update"):
                 raise QueryError(self._scrub(f"the server rejected the update: {detail}")) from None
             raise self._fail(action, detail, url) from None
-        except (urllib.error.URLError, OSError, HTTPException) as error:
-            reason = _reason(error, self.settings.timeout)
-            raise self._fail(action, f"{reason}", url) from None
+        except EndpointUnreachable as error:
+            raise self._fail(action, error.reason, url) from None
 
     # -- discovering the update endpoint and the union mode
 
@@ -460,20 +413,16 @@ class RemoteStore(Store):
         update: str | None = None
         union = False
         try:
-            _status, content_type, body = self._request(
-                "GET", self.endpoint, headers={"Accept": "text/turtle, application/n-triples;q=0.9, application/rdf+xml;q=0.5"},
-                action="read the service description")
-            parser = _RDF_PARSERS.get(content_type.split(";")[0].strip().lower())
-            if parser and body:
-                sd = Graph().parse(data=body, format=parser, publicID=self.endpoint)
-                service_type = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-                for service in sd.subjects(service_type, URIRef(_SD + "Service")):
+            answer = self._client.request("GET", self.endpoint, headers={"Accept": GRAPH_ACCEPT})
+            if answer.body.strip():
+                sd = parse_graph(answer.body, answer.media_type, base=self.endpoint)
+                for service in sd.subjects(URIRef(_RDF_TYPE), URIRef(_SD + "Service")):
                     languages = set(sd.objects(service, URIRef(_SD + "supportedLanguage")))
                     if URIRef(_SD + "SPARQL11Update") in languages:
                         update = next((str(e) for e in sd.objects(service, URIRef(_SD + "endpoint"))), None)
                     if URIRef(_SD + "UnionDefaultGraph") in set(sd.objects(service, URIRef(_SD + "feature"))):
                         union = True
-        except Exception:  # noqa: BLE001 - unreachable, refused or unparsable: there is none to read
+        except KgError:  # unreachable, refused or unparsable: there is none to read
             pass  # no (readable) description: fall back on the usual layout
         if self._update_endpoint is None:
             self._update_endpoint = update or guess_update_endpoint(self.endpoint)
@@ -496,7 +445,7 @@ class RemoteStore(Store):
 
     def _post_update(self, update: str, action: str) -> None:
         self._request("POST", self.update_endpoint, body=update.encode("utf-8"),
-                      headers={"Content-Type": "application/sparql-update; charset=utf-8"}, action=action)
+                      headers={"Content-Type": f"{SPARQL_UPDATE_MEDIA_TYPE}; charset=utf-8"}, action=action)
 
     def _gsp_url(self, graph: str) -> str:
         base = str(self.settings.gsp_endpoint)
@@ -504,15 +453,36 @@ class RemoteStore(Store):
 
     def _gsp(self, method: str, graph: str, lines: list[str] | None, action: str) -> None:
         body = None if lines is None else ("\n".join(lines) + "\n").encode("utf-8")
-        headers = {"Content-Type": "application/n-triples; charset=utf-8"} if body is not None else {}
+        headers = {"Content-Type": f"{_NTRIPLES}; charset=utf-8"} if body is not None else {}
         self._request(method, self._gsp_url(graph), body=body, headers=headers, action=action)
 
     def replace_graph(self, graph_iri: URIRef, triples: Iterable[Triple]) -> None:
         """Replace the named graph ``graph_iri`` by ``triples``, atomically (see the module docstring)."""
         self._check_writable()
-        name = _require_iri(graph_iri)
-        items: list[tuple[object, str, tuple[str, ...]]] = [
-            (name, f"{s} {p} {o} .", _labels(s, o)) for s, p, o in engine_triples(triples, context=f"<{graph_iri}>")]
+        self._replace(graph_iri, engine_triples(triples, context=f"<{graph_iri}>"))
+
+    def replace_graph_ntriples(self, graph_iri: URIRef, ntriples: str, *, drop: Iterable[URIRef] = ()) -> None:
+        """Replace the named graph ``graph_iri`` by N-Triples text, atomically, then remove the
+        graphs in ``drop`` (a second request: a server takes no transaction across requests)."""
+        self._check_writable()
+        try:
+            parsed = [(q.subject, q.predicate, q.object) for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+        except (SyntaxError, ValueError) as error:
+            raise StoreError(f"cannot store graph <{graph_iri}>: not N-Triples ({one_line(error)})") from None
+        self._replace(graph_iri, parsed)  # type: ignore[arg-type]
+        for other in drop:
+            if other != graph_iri:
+                self.drop_graph(other)
+
+    def replace_graphs_ntriples(self, graphs: Mapping[URIRef, str]) -> None:
+        """Replace several named graphs, each by N-Triples text: one after the other, each
+        atomically (a server takes no transaction across requests)."""
+        for graph_iri, ntriples in graphs.items():
+            self.replace_graph_ntriples(graph_iri, ntriples)
+
+    def _replace(self, graph_iri: URIRef, triples: Iterable[EngineTriple]) -> None:
+        name = graph_node(graph_iri)
+        items: list[tuple[object, str, tuple[str, ...]]] = [(name, f"{s} {p} {o} .", _labels(s, o)) for s, p, o in triples]
         action = f"replace graph <{graph_iri}>"
         batches = _pack(items, self.settings.batch_size)
         keep_union = self.union_mode == "kg"
@@ -524,7 +494,7 @@ class RemoteStore(Store):
                 else:
                     self.drop_graph(graph_iri)
                 return
-            update = _drop_update(name) if keep_union else f"DROP SILENT GRAPH {name}"
+            update = drop_update(name) if keep_union else f"DROP SILENT GRAPH {name}"
             if batch:
                 update += " ;\n" + _insert_data(batch, union=keep_union)
             self._post_update(update, action)
@@ -543,7 +513,7 @@ class RemoteStore(Store):
             except (StoreError, QueryError):
                 pass
             raise
-        swap = (_drop_update(name) if keep_union else f"DROP SILENT GRAPH {name}")
+        swap = (drop_update(name) if keep_union else f"DROP SILENT GRAPH {name}")
         swap += f" ;\nMOVE SILENT GRAPH {staging} TO GRAPH {name}"
         if keep_union:
             swap += f" ;\nINSERT {{ ?s ?p ?o }} WHERE {{ GRAPH {name} {{ ?s ?p ?o }} }}"
@@ -552,12 +522,12 @@ class RemoteStore(Store):
     def drop_graph(self, graph_iri: URIRef) -> bool:
         """Remove a named graph and its triples; False if there was no such graph."""
         self._check_writable()
-        name = _require_iri(graph_iri)
+        name = graph_node(graph_iri)
         if not self.has_graph(graph_iri):
             return False
         action = f"drop graph <{graph_iri}>"
         if self.union_mode == "kg":
-            self._post_update(_drop_update(name), action)
+            self._post_update(drop_update(name), action)
         elif self.settings.gsp_endpoint and self.settings.update_endpoint is None:
             self._gsp("DELETE", str(graph_iri), None, action)
         else:
@@ -573,16 +543,8 @@ class RemoteStore(Store):
         self._check_writable()
         items: list[tuple[object, str, tuple[str, ...]]] = []
         for quad in quads:
-            s, p, o, g = quad
-            try:
-                graph_name = _graph_name(g)
-                terms = (to_engine(s), to_engine(p), to_engine(o))
-                if isinstance(graph_name, ox.DefaultGraph):
-                    raise ValueError("no graph name: the default graph is the union of the named graphs, "
-                                     "give every quad a named graph")
-            except (ValueError, TypeError) as error:
-                raise StoreError(f"cannot store quad {quad!r}: {error}") from None
-            items.append((graph_name, f"{terms[0]} {terms[1]} {terms[2]} .", _labels(terms[0], terms[2])))
+            q = engine_quad(quad)
+            items.append((q.graph_name, f"{q.subject} {q.predicate} {q.object} .", _labels(q.subject, q.object)))
         keep_union = self.union_mode == "kg"
         for batch in _pack(items, self.settings.batch_size):
             self._post_update(_insert_data(batch, union=keep_union), "add quads")
@@ -591,63 +553,21 @@ class RemoteStore(Store):
     def update(self, sparql: str, *, prefixes: Mapping[str, str] | None = None) -> None:
         """Run a SPARQL 1.1 Update on the server; with ``union="kg"`` the union is re-made in the same request."""
         self._check_writable()
-        text = _with_prefixes(sparql, prefixes)
+        text = with_prefixes(sparql, prefixes)
         if self.union_mode != "kg":
             self._post_update(text, "update")
             return
         # The re-synchronisation follows on a new line, after a ";" unless the update ends with one;
         # a request the server cannot parse changed nothing, so the second form may be tried.
         try:
-            self._post_update(f"{text}\n;\n{_UNION_RESYNC}", "update")
+            self._post_update(f"{text}\n;\n{UNION_RESYNC}", "update")
         except QueryError as first:
             try:
-                self._post_update(f"{text}\n{_UNION_RESYNC}", "update")
+                self._post_update(f"{text}\n{UNION_RESYNC}", "update")
             except QueryError:
                 raise first from None
 
     # -- reading
-
-    def _wrapper(self):
-        from SPARQLWrapper import DIGEST, POST, SPARQLWrapper
-
-        wrapper = SPARQLWrapper(self.endpoint, agent=f"kg/{__version__} (SPARQLWrapper)")
-        wrapper.setMethod(POST)
-        wrapper.setOnlyConneg(True)  # the Accept header says what kg reads; no format= parameter
-        wrapper.setTimeout(int(max(1, round(self.settings.timeout))))
-        s = self.settings
-        if s.token:
-            wrapper.addCustomHttpHeader("Authorization", f"Bearer {s.token}")
-        elif s.user and s.password:
-            if s.auth == "digest":
-                wrapper.setHTTPAuth(DIGEST)
-            wrapper.setCredentials(s.user, s.password)
-        wrapper.addCustomHttpHeader("Accept", _ACCEPT)
-        return wrapper
-
-    def _run(self, sparql: str) -> tuple[str, bytes]:
-        """Send a query through SPARQLWrapper; (content type, body)."""
-        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
-
-        self._check_open()
-        wrapper = self._wrapper()
-        try:
-            with warnings.catch_warnings():  # its guess of the query form is not needed: Accept covers all
-                warnings.simplefilter("ignore", RuntimeWarning)
-                wrapper.setQuery(sparql)
-                result = wrapper.query()
-            response = result.response
-            return response.headers.get("Content-Type", ""), response.read()
-        except QueryBadFormed as error:
-            raise QueryError(self._scrub(f"the server rejected the query: {_wrapper_detail(error)}")) from None
-        except SPARQLWrapperException as error:
-            code = {"Unauthorized": 401, "EndPointNotFound": 404, "URITooLong": 414,
-                    "EndPointInternalError": 500}.get(type(error).__name__, 0)
-            raise self._fail("query", self._http_detail(code, _wrapper_detail(error))) from None
-        except urllib.error.HTTPError as error:
-            raise self._fail("query", self._http_detail(error.code, error.read() if error.fp else b"")) from None
-        except (urllib.error.URLError, OSError, HTTPException) as error:
-            reason = _reason(error, self.settings.timeout)
-            raise self._fail("query", f"{reason}") from None
 
     def select_values(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
         """The rows of a SELECT query as plain strings (None when unbound); read whole."""
@@ -660,29 +580,26 @@ class RemoteStore(Store):
     def query(self, sparql: str, *, prefixes: Mapping[str, str] | None = None,
               limit: int | None = None) -> QueryAnswer:
         """Run a query on the server; the answer has the embedded store's shape (see ``Store.query``)."""
-        content_type, body = self._run(_with_prefixes(sparql, prefixes))
-        media = content_type.split(";")[0].strip().lower()
-        if media == _RESULTS_JSON or (media in ("application/json", "") and body.lstrip()[:1] == b"{"):
-            try:
-                document = json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as error:
-                raise self._fail("read the answer", f"not SPARQL results JSON ({error})") from None
-            if "boolean" in document:
-                return bool(document["boolean"])
-            names = list(document.get("head", {}).get("vars", []))
-            bindings = document.get("results", {}).get("bindings", [])
-            if limit is not None:
-                bindings = bindings[:limit]
-            rows = [tuple(_json_term(b[n]) if n in b else None for n in names) for b in bindings]
-            return names, rows
-        parser = _RDF_PARSERS.get(media)
-        if parser is None:
-            raise self._fail("read the answer", f"unexpected content type {content_type or '(none)'}")
-        graph = Graph()
+        self._check_open()
         try:
-            parsed = Graph().parse(data=body, format=parser)
-        except Exception as error:  # noqa: BLE001 - any parser failure is a bad answer
-            raise self._fail("read the answer", f"cannot parse {media}: {error}") from None
+            answer = self._client.query(with_prefixes(sparql, prefixes))
+        except HttpStatusError as error:
+            if error.status == 400:
+                raise QueryError(self._scrub(f"the server rejected the query: {error.message}")) from None
+            raise self._fail("query", self._http_detail(error.status, error.message)) from None
+        except EndpointUnreachable as error:
+            raise self._fail("query", error.reason) from None
+        try:
+            if is_results(answer.media_type, answer.body):
+                results = parse_results(answer.body, answer.media_type)
+                if results.boolean is not None:
+                    return results.boolean
+                rows = results.tuples()
+                return results.variables, rows if limit is None else rows[:limit]
+            parsed = parse_graph(answer.body, answer.media_type)
+        except BadAnswer as error:
+            raise self._fail("read the answer", f"the server answered with {error}") from None
+        graph = Graph()
         for index, triple in enumerate(parsed):
             if limit is not None and index >= limit:
                 break
@@ -701,7 +618,7 @@ class RemoteStore(Store):
         return [URIRef(n) for n in sorted(names) if not n.startswith(STAGING_PREFIX)]
 
     def has_graph(self, graph_iri: URIRef) -> bool:
-        answer = self.query(f"ASK {{ GRAPH {_require_iri(graph_iri)} {{ ?s ?p ?o }} }}")
+        answer = self.query(f"ASK {{ GRAPH {graph_node(graph_iri)} {{ ?s ?p ?o }} }}")
         return bool(answer)
 
     def quads(self, graph_iri: URIRef | None = None) -> Iterator[Quad]:
@@ -712,7 +629,7 @@ class RemoteStore(Store):
 
     def triples(self, graph_iri: URIRef | None = None) -> Iterator[Triple]:
         if graph_iri is not None:
-            sparql = f"SELECT ?s ?p ?o WHERE {{ GRAPH {_require_iri(graph_iri)} {{ ?s ?p ?o }} }}"
+            sparql = f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph_node(graph_iri)} {{ ?s ?p ?o }} }}"
         else:
             sparql = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
         for row in self._select(sparql):
@@ -723,7 +640,7 @@ class RemoteStore(Store):
             s, p = to_engine(subject), to_engine(predicate)
         except ValueError as error:
             raise StoreError(f"invalid term in lookup: {error}") from None
-        rows = self._select(f"SELECT ?o WHERE {{ GRAPH {_require_iri(graph_iri)} {{ {s} {p} ?o }} }} LIMIT 1")
+        rows = self._select(f"SELECT ?o WHERE {{ GRAPH {graph_node(graph_iri)} {{ {s} {p} ?o }} }} LIMIT 1")
         return rows[0][0] if rows else None
 
     def _count(self, sparql: str) -> int:
@@ -742,46 +659,6 @@ class RemoteStore(Store):
     def union_size(self, at_most: int | None = None) -> int:
         limit = "" if at_most is None else f" LIMIT {int(at_most)}"
         return self._count(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o }}{limit} }}")
-
-
-def _reason(error: BaseException, timeout: float) -> str:
-    """Why a connection failed, in words (``connection refused``, ``no answer within 60 s``)."""
-    reason = getattr(error, "reason", error)
-    if isinstance(reason, (socket.timeout, TimeoutError)):
-        return f"no answer within {timeout:g} s"
-    if isinstance(reason, OSError) and reason.strerror:
-        return reason.strerror.lower() if reason.strerror[:1].isupper() and reason.strerror[1:2].islower() else reason.strerror
-    return str(reason)
-
-
-def _wrapper_detail(error: Exception) -> str:
-    """The server's answer inside a SPARQLWrapper exception message."""
-    text = str(error)
-    marker = "Response:\n"
-    if marker not in text:
-        return ""
-    raw = text.split(marker, 1)[1]
-    try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        return raw
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _with_prefixes(sparql: str, prefixes: Mapping[str, str] | None) -> str:
-    """The query with ``PREFIX`` declarations for ``prefixes`` in front (names and IRIs checked)."""
-    if not prefixes:
-        return sparql
-    lines = []
-    for prefix, namespace in prefixes.items():
-        if not _PREFIX_NAME.match(prefix):
-            raise QueryError(f"not a valid SPARQL prefix name: {prefix!r}")
-        try:
-            iri = to_engine(URIRef(namespace))
-        except ValueError as error:
-            raise QueryError(f"invalid namespace IRI for prefix {prefix}: {error}") from None
-        lines.append(f"PREFIX {prefix}: {iri}")
-    return "\n".join(lines) + "\n" + sparql
 
 
 def read_secret_file(path: str | os.PathLike[str], what: str) -> str:
