@@ -5,8 +5,8 @@ rows of rdflib terms, so the linker cannot tell them apart:
 
 * :class:`SnapshotSource` loads a snapshot's Wikidata-shaped RDF into an in-memory store.
   Nothing leaves the machine.
-* :class:`EndpointSource` sends the queries with SPARQLWrapper to a Wikidata-shaped endpoint
-  (the Wikidata Query Service by default): a descriptive User-Agent, answers cached on disk,
+* :class:`EndpointSource` sends the queries through kg's SPARQL client (:mod:`kg.store.client`)
+  to a Wikidata-shaped endpoint (the Wikidata Query Service by default): a descriptive User-Agent, answers cached on disk,
   retries with backoff on 429 and 503 (honouring ``Retry-After``), and a check that a 200
   answer really holds SPARQL results (WDQS may answer 200 with an empty or truncated body).
 """
@@ -16,14 +16,12 @@ from __future__ import annotations
 import abc
 import email.utils
 import hashlib
-import http.client
 import os
-import socket
 import time
-import urllib.error
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
@@ -32,11 +30,14 @@ from kg import __version__
 from kg.link.errors import EndpointError, LinkError
 from kg.rdf.iris import data_source_iri
 from kg.link.snapshot import Snapshot
-from kg.link.sparql import Row, bind, parse_results
+from kg.link.sparql import Row, bind, read_rows
 from kg.link.vocab import KGO, WDQS
 from kg.namespaces import PROV
 from kg.rdf.iris import is_valid_iri
 from kg.store import Store, Term, Triple
+
+if TYPE_CHECKING:
+    from kg.store.client import SparqlClient
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -49,7 +50,7 @@ __all__ = [
 
 DEFAULT_USER_AGENT = (
     f"kg-news/{__version__} (https://w3id.org/kgnews; knowledge graph of news about international "
-    "cooperation; linking actors to Wikidata) SPARQLWrapper"
+    "cooperation; linking actors to Wikidata)"
 )
 """Sent to live endpoints; ``KG_USER_AGENT`` (or ``--user-agent``) replaces it, e.g. to add an e-mail."""
 
@@ -119,14 +120,9 @@ def default_cache_dir() -> Path:
     return Path(base) / "kg" / "sparql"
 
 
-def _one_line(text: object, limit: int = 160) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def _retry_after(headers: object) -> float | None:
+def _retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
-    value = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     if value is None:
         return None
     value = str(value).strip()
@@ -173,7 +169,7 @@ class _Cache:
 
 
 class EndpointSource(Source):
-    """A live Wikidata-shaped SPARQL endpoint, asked through SPARQLWrapper.
+    """A live Wikidata-shaped SPARQL endpoint, asked through kg's SPARQL client.
 
     ``cache_dir=None`` turns the disk cache off. ``retries`` is how many times a 429, a 503, a
     timeout or a 200 without results is retried; waits follow ``Retry-After`` when given, else
@@ -206,6 +202,7 @@ class EndpointSource(Source):
         self.sleep = sleep
         self.cache = _Cache(Path(cache_dir), cache_ttl) if cache_dir is not None else None
         self.requests = 0  # HTTP requests sent (cache hits are not requests)
+        self._client: SparqlClient | None = None
 
     def data_source_triples(self) -> list[Triple]:
         node = self.data_source
@@ -225,11 +222,10 @@ class EndpointSource(Source):
             cached = self.cache.get(self.url, text)
             if cached is not None:
                 try:
-                    return parse_results(cached, where)
+                    return read_rows(cached, None, where)
                 except EndpointError:
                     pass  # a damaged cache entry: ask again
-        body = self._fetch(text, where)
-        rows = parse_results(body, where)
+        body, rows = self._fetch(text, where)
         if self.cache is not None:
             self.cache.put(self.url, text, body)
         return rows
@@ -241,55 +237,42 @@ class EndpointSource(Source):
                                 f"(more than {self.max_wait:.0f} s); try again later")
         self.sleep(wait)
 
-    def _fetch(self, text: str, where: str) -> bytes:
-        from SPARQLWrapper import GET, JSON, POST, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+    def _fetch(self, text: str, where: str) -> tuple[bytes, list[Row]]:
+        """The answer to ``text`` (its body, for the cache, and its rows), asked again after a
+        429, a 503, a timeout, a lost connection or a 200 without results."""
+        from kg.store.client import RESULTS_JSON, EndpointUnreachable, HttpStatusError, SparqlClient
 
+        if self._client is None:
+            self._client = SparqlClient(self.url, user_agent=self.user_agent, timeout=max(1.0, self.timeout))
         last = ""
         for attempt in range(self.retries + 1):
-            wrapper = SPARQLWrapper(self.url, agent=self.user_agent)
-            wrapper.setQuery(text)
-            wrapper.setReturnFormat(JSON)
-            wrapper.setOnlyConneg(True)
-            wrapper.setMethod(POST if len(text) > 1000 else GET)
-            wrapper.setTimeout(int(max(1, self.timeout)))
             self.requests += 1
             final = attempt == self.retries
             try:
-                response = wrapper.query().response
-                body = response.read()
-            except urllib.error.HTTPError as error:
-                if error.code in _RETRY_STATUSES:
-                    last = f"answered HTTP {error.code} {error.reason}"
+                answer = self._client.query(text, accept=RESULTS_JSON, method="POST" if len(text) > 1000 else "GET")
+            except HttpStatusError as error:
+                if error.status in _RETRY_STATUSES:
+                    last = f"answered HTTP {error.status} {error.reason}"
                     if final:
                         break
                     self._wait(attempt, _retry_after(error.headers), last)
                     continue
-                raise EndpointError(f"{where}: HTTP {error.code} {error.reason}") from None
-            except SPARQLWrapperException as error:
-                raise EndpointError(f"{where}: {_one_line(error)}") from None
-            except urllib.error.URLError as error:
-                reason = error.reason
-                if isinstance(reason, (socket.timeout, TimeoutError)):
-                    last = "timed out"
-                    if final:
-                        break
-                    self._wait(attempt, None, last)
-                    continue
-                raise EndpointError(f"cannot reach endpoint {self.url}: {_one_line(reason)}") from None
-            except (socket.timeout, TimeoutError, http.client.HTTPException, ConnectionError) as error:
-                last = f"failed ({type(error).__name__}: {_one_line(error, 80)})"
+                said = f": {error.message}" if error.message else ""
+                raise EndpointError(f"{where}: HTTP {error.status} {error.reason}{said}") from None
+            except EndpointUnreachable as error:
+                if not (error.timed_out or error.reached):
+                    raise EndpointError(f"cannot reach endpoint {self.url}: {error.reason}") from None
+                last = "timed out" if error.timed_out else f"failed ({error.reason})"
                 if final:
                     break
                 self._wait(attempt, None, last)
                 continue
             try:
-                parse_results(body, where)
+                return answer.body, read_rows(answer.body, answer.media_type, where)
             except EndpointError as error:
                 last = str(error).split(": ", 1)[-1]
                 if final:
                     raise
                 self._wait(attempt, None, "answered without results")
                 continue
-            return body
         raise EndpointError(f"{where}: {last}, {self.retries + 1} time(s); try again later")
