@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
 
+from kg.extract.facts import MEMBER
 from kg.link.actors import Inputs
 from kg.link.groups import GroupExpansion
 from kg.rdf.iris import LINKS_GRAPH, inferred_membership_iri, role_check_iri
@@ -30,8 +31,6 @@ from kg.rdf.iris import role_iri
 from kg.store import Triple
 
 __all__ = ["links_graph"]
-
-MEMBER = "member"
 
 
 def _date(value) -> Literal:
