@@ -453,7 +453,7 @@ def _compact_after_load(store, written: int) -> bool:
     """Compact an embedded store after a build that wrote at least ``COMPACT_SHARE`` of the
     triples it now holds (a first build, a large batch); True if it did. A small update of a
     large store is not worth rewriting its files."""
-    if not store.embedded or written == 0:  # remote stores manage their own files
+    if not store.supports_optimize or written == 0:  # remote stores manage their own files
         return False
     largest = int(written / COMPACT_SHARE)  # the largest store this build is a big enough share of
     if store.union_size(at_most=largest + 1) > largest:  # counts no further than it must

@@ -558,7 +558,7 @@ def _store_input(item: _Input, store, graph: URIRef | None, override: bool, base
     target = ox.NamedNode(str(graph)) if graph is not None else None
     seen: dict[ox.NamedNode, None] = {}
     merged: set[str] = set()
-    bulk = type(store).__name__ == "Store" and hasattr(store, "ingest_new_graphs")
+    bulk = store.supports_bulk_load
     if bulk:
         try:
             with item.open() as input_:
@@ -590,7 +590,7 @@ def _store_input(item: _Input, store, graph: URIRef | None, override: bool, base
 def _ill_typed(store, graphs: tuple[URIRef, ...]) -> tuple[int, str]:
     """How many literals of ``graphs`` are ill-typed, and one of them (N-Triples); (0, "") on a
     store that cannot tell (a remote one whose engine lacks the casts)."""
-    if type(store).__name__ != "Store":
+    if not store.strict_casts:
         return 0, ""
     try:
         _names, rows = store.query(ill_typed_query(graphs))

@@ -134,15 +134,13 @@ class GraphWriter:
 
     def __init__(self, store, *, batch_quads: int = BATCH_QUADS, flush_every: int | None = FLUSH_EVERY,
                  on_committed: Callable[[URIRef], None] | None = None, background: bool = True) -> None:
-        from kg.store import Store
-
         self.store = store
         self.on_committed = on_committed
         self.batch_quads = batch_quads
         self.flush_every = flush_every
         # Only the embedded store writes a batch in one transaction; a remote store may split
         # it into several requests, so every graph goes there through replace_graph.
-        self._bulk = type(store) is Store
+        self._bulk = store.supports_bulk_load
         self._unflushed = 0
         self._pending: list[tuple[URIRef, str]] = []
         self._pending_quads = 0
