@@ -321,7 +321,7 @@ def test_query_from_stdin(reference_store: Path, run_kg) -> None:
 
 def test_unknown_query_names_the_known_ones(reference_store: Path, run_kg) -> None:
     code, out, err = run_kg("query", "nosuchquery", "--store", reference_store)
-    assert code == 1
+    assert code == 2  # a usage error
     assert out == ""
     line = one_line(err)
     assert "nosuchquery" in line

@@ -81,24 +81,6 @@ def graph_format(fmt: str) -> Format:
     return rdf_format(_GRAPH_DEFAULTS[rows.name])
 
 
-def _graph_text(graph: Graph, rdf: Format) -> str:
-    """A CONSTRUCT/DESCRIBE answer in an RDF format. In a dataset format (N-Quads, TriG) the
-    answer is its triples in the default graph: N-Quads lines without a graph name (the
-    N-Triples lines), a TriG default graph block; rdflib refuses a plain Graph there."""
-    if rdf.name == "nquads":
-        return graph.serialize(format="nt")
-    if rdf.name == "trig":
-        from rdflib import Dataset
-
-        dataset = Dataset()
-        for prefix, namespace in graph.namespaces():
-            dataset.bind(prefix, namespace, override=False)
-        for triple in graph:
-            dataset.default_graph.add(triple)
-        return dataset.serialize(format="trig")
-    return graph.serialize(format=rdf.rdflib_name)
-
-
 def format_result(result: QueryResult, fmt: str, out: TextIO, *, headers: bool = True,
                   width: int | None = None) -> None:
     """Write ``result`` to ``out`` in format ``fmt`` (a name, alias or media type).
@@ -108,8 +90,9 @@ def format_result(result: QueryResult, fmt: str, out: TextIO, *, headers: bool =
     CSV: plain values, CRLF), tsv (SPARQL 1.1 TSV: N-Triples terms), json (``srj``: SPARQL 1.1
     results JSON), xml (``srx``: SPARQL results XML) or jsonl (one plain JSON object per row).
     ``headers=False`` leaves out the header of csv, tsv and table (and the table's row count).
-    CONSTRUCT/DESCRIBE: any RDF format (see :func:`graph_format`); in N-Quads or TriG the
-    answer's triples are in the default graph.
+    CONSTRUCT/DESCRIBE: any RDF format (see :func:`graph_format`), written by
+    :func:`kg.writing.graph_text` (the kg prefixes; in a dataset format the answer's triples
+    are in the default graph).
     """
     if result.kind == "graph":
         rdf = graph_format(fmt)
@@ -118,7 +101,9 @@ def format_result(result: QueryResult, fmt: str, out: TextIO, *, headers: bool =
             from rdflib import Graph
 
             graph = Graph()
-        text = _graph_text(graph, rdf)
+        from kg.writing import graph_text  # deferred: only a graph answer needs the RDF writers
+
+        text = graph_text(graph, rdf)
         out.write(text if text.endswith("\n") or not text else text + "\n")
         return
     try:

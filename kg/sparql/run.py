@@ -49,7 +49,7 @@ def run_query(
         raise QueryError(f"{name}: {error}") from None
     # The embedded engine's ORDER BY re-reads long strings from disk at every comparison:
     # kg sorts the answer itself when it can (kg.ordering), and lets the engine order the rest.
-    if not store.embedded:
+    if store.fast_order_by:
         split = None
     elif isinstance(query, QueryText) and bound is query.text:
         split = query.order_split
