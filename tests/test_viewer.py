@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from test_graph_views import HOLDER, store_from_facts, two_article_facts
+from test_graph_views import HOLDER, store_from_facts, two_article_facts, view
 
 from kg.cli import main
 
@@ -244,3 +244,132 @@ def test_hostile_labels_are_shown_as_text_and_never_run(tmp_path: Path, browser:
     assert browser.evaluate("document.querySelectorAll('script').length") == 3
     browser.screenshot(tmp_path / "hostile.png")
     assert browser.problems() == []
+
+
+# --- a corpus-sized export ----------------------------------------------------------------------------------
+
+CORPUS_ARTICLES = 350
+QUOTES_PER_ARTICLE = 7
+
+
+def corpus_facts(articles: int = CORPUS_ARTICLES) -> list:
+    """A synthetic news corpus shaped like the BBC politics store: about 3,300 nodes in the
+    actors view, two thirds of them quotations; people drawn from a pool of 700 (some named
+    once and never linked), 120 countries, 150 organisations and 80 agreements."""
+    import datetime as dt
+    import random
+
+    from kg.extract.facts import COUNTRY, MEMBER, ORGANISATION, PERSON, Actor, Agreement, ArticleFacts, Evidence, Membership, Post, Quote
+    from kg.reading.article import Article
+
+    rng = random.Random(17)
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    people = [f"{first} {last}" for first in ("Ana", "Ben", "Cai", "Dora", "Eli", "Finn", "Gia", "Hugo", "Iris", "Jon")
+              for last in (f"Varn{n}" for n in range(70))]
+    facts = []
+    for number in range(articles):
+        countries = rng.sample(range(120), 3)
+        persons = [people[min(int(rng.paretovariate(0.9)) - 1, len(people) - 1) if rng.random() < 0.5
+                          else rng.randrange(len(people))] for _ in range(3)]
+        persons = list(dict.fromkeys(persons))
+        org = rng.randrange(150)
+        pact = rng.randrange(80)
+        codes = [letters[c // 26 % 26] + letters[c % 26] + "X" for c in countries]
+        sentences = [f"{', '.join(codes)} joined the Pact {pact} on Monday.",
+                     f"{persons[0]}, minister at Office {org}, led the talks."]
+        quotes = [f"We will keep promise {q} of story {number}" for q in range(QUOTES_PER_ARTICLE)]
+        sentences += [f'"{quote}," {persons[q % len(persons)]} said.' for q, quote in enumerate(quotes)]
+        text = " ".join(sentences)
+        evidence = [Evidence(text.index(s), text.index(s) + len(s), s) for s in sentences]
+        actors = {f"country:{code}": Actor(f"country:{code}", COUNTRY, f"Land {code}", iso3=code, evidence=[evidence[0]])
+                  for code in codes}
+        actors[f"org:{org}"] = Actor(f"org:{org}", ORGANISATION, f"Office {org}", org_type="ministry", evidence=[evidence[1]])
+        for person in persons:
+            actors[f"person:{person.lower()}"] = Actor(f"person:{person.lower()}", PERSON, person, {person.split()[1]},
+                                                       evidence=[evidence[1]])
+        article = Article(source=f"corpus/{number}.txt", text=text, title=f"Story {number}",
+                          date=dt.date(2005, 1, 1) + dt.timedelta(days=number), publisher="Wire",
+                          url=f"https://news.example.org/story/{number}")
+        facts.append(ArticleFacts(
+            article=article,
+            actors=actors,
+            posts=[Post(f"person:{persons[0].lower()}", "minister", f"org:{org}", evidence[1])],
+            agreements=[Agreement("agreement:pact", f"Pact {pact}", "pact", named=True, evidence=[evidence[0]])],
+            memberships=[Membership("agreement:pact", f"country:{code}", MEMBER, evidence[0]) for code in codes],
+            quotes=[Quote(quote, f"person:{persons[q % len(persons)].lower()}", text.index(quote),
+                          text.index(quote) + len(quote), evidence[2 + q]) for q, quote in enumerate(quotes)],
+            sentences=evidence,
+        ))
+    return facts
+
+
+@pytest.fixture(scope="session")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return store_from_facts(tmp_path_factory.mktemp("corpus") / "store", corpus_facts())
+
+
+def test_corpus_sized_export_starts_readable_in_chromium(corpus_store: Path, tmp_path: Path, browser: Browser) -> None:
+    page = export_html(corpus_store, tmp_path / "corpus.html")
+    data = json.loads(page.read_text(encoding="utf-8").split('id="kg-data">', 1)[1].split("</script>", 1)[0])
+    quotes = sum(1 for n in data["nodes"] if n["kind"] == "quote")
+    assert len(data["nodes"]) > 3000 and quotes > 2000 and data["start"] == {"quotes": False, "isolated": False}
+    browser.events.clear()
+    browser.open(page.as_uri())
+
+    # to start with: no quotation and no isolated node drawn, and everything drawn fits the canvas
+    shown = browser.evaluate("kgViewer.cy.nodes().not('.hidden').length")
+    assert shown == sum(1 for n in data["nodes"] if n["kind"] != "quote" and n["isolated"] == 0)
+    assert shown < len(data["nodes"]) / 2
+    assert browser.evaluate("kgViewer.cy.nodes('[kind = \"quote\"]').not('.hidden').length") == 0
+    assert browser.evaluate("kgViewer.visibleNodeCount()") == shown
+    assert f"{shown:,} nodes shown" in browser.evaluate("document.getElementById('kg-summary').textContent")
+    assert "quotations folded into their speakers" in browser.evaluate("document.getElementById('kg-notes').textContent")
+    shot = browser.screenshot(tmp_path / "corpus.png")
+    image = Image.open(io.BytesIO(shot)).convert("RGB")
+    canvas = image.crop((0, 0, WIDTH - 360, HEIGHT))
+    colours = set(canvas.getdata())
+    for hex_colour in ("#59a14f", "#e15759", "#f28e2b", "#4e79a7"):  # countries, persons, agreements, organisations
+        assert tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)) in colours, hex_colour
+    quote_rgb = tuple(int("#9c755f"[i : i + 2], 16) for i in (1, 3, 5))
+    assert quote_rgb not in colours  # no quotation drawn
+    background = canvas.getpixel((2, 2))
+    drawn = sum(1 for pixel in canvas.getdata() if pixel != background)
+    assert drawn > 0.05 * canvas.width * canvas.height  # the graph fills the canvas, not a dot in a corner
+
+    # a speaker's panel counts its quotations; ticking the box draws them
+    speaker = next(n for n in data["nodes"] if any(k == "quotations" for k, _v in n["attributes"]))
+    assert browser.evaluate(f"kgViewer.select({json.dumps(speaker['id'])})")
+    assert "quotations" in browser.evaluate("document.getElementById('kg-details').textContent")
+    browser.click_element("#kg-show-quotes")
+    browser.wait_for("kgViewer.cy.nodes('[kind = \"quote\"]').not('.hidden').length > 2000")
+    browser.click_element("#kg-show-isolated")
+    browser.wait_for(f"kgViewer.cy.nodes().not('.hidden').length === {len(data['nodes'])}")
+    browser.screenshot(tmp_path / "corpus-everything.png")
+    assert browser.problems() == []
+
+
+def test_export_view_options_cut_the_corpus(corpus_store: Path, tmp_path: Path, capsys) -> None:
+    """--kinds, --min-degree and --top (the nodes kg analyse --top lists) and --fold-quotes."""
+    from kg.graph.analysis import analyse
+
+    full = view(corpus_store)
+    target = tmp_path / "top.json"
+    assert main(["export", "--store", str(corpus_store), "-o", str(target), "--kinds", "person,country", "--top", "25"]) == 0
+    document = json.loads(target.read_text(encoding="utf-8"))
+    ranked = analyse(full, measures=("pagerank",), communities="none").ranked(by="pagerank", kinds=["person", "country"], top=25)
+    assert [n["id"] for n in document["nodes"]] != [] and {n["id"] for n in document["nodes"]} == set(ranked)
+    assert document["graph"]["focus"] == "kinds person, country; top 25 by PageRank"
+    code = main(["analyse", "--store", str(corpus_store), "--kinds", "person,country", "--top", "25", "-f", "csv"])
+    listed = capsys.readouterr().out.splitlines()[1:]
+    assert code == 0 and {row.split(",")[1] for row in listed} == {full.nodes[n]["label"] for n in ranked}
+    assert main(["export", "--store", str(corpus_store), "-o", str(target), "--min-degree", "5", "--fold-quotes"]) == 0
+    document = json.loads(target.read_text(encoding="utf-8"))
+    from kg.graph.analysis import simple_graph
+
+    degree = simple_graph(full).degree
+    assert {n["id"] for n in document["nodes"]} == {n for n in full if degree(n) >= 5 and full.nodes[n]["kind"] != "quote"}
+    assert any(n.get("quotations", 0) > 0 and "We will keep promise" in n["quoted"] for n in document["nodes"])
+    capsys.readouterr()
+    assert main(["export", "--store", str(corpus_store), "-f", "gexf", "--kinds", "persn"]) == 2
+    err = capsys.readouterr().err
+    assert "has no node of the kinds persn; it has: agreement, country, organisation, person, quote" in err

@@ -22,8 +22,22 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depth", type=int, default=1, metavar="N", help="hops around --around (default: 1)")
 
 
+def add_focus_options(p: argparse.ArgumentParser) -> None:
+    """What of a view an export keeps (``kg.graph.focus``)."""
+    p.add_argument("--kinds", metavar="LIST", help="keep only these node kinds, comma-separated (default: all)")
+    p.add_argument("--min-degree", type=int, metavar="N", help="keep only nodes with at least N neighbours in the view")
+    p.add_argument("--top", type=int, metavar="N",
+                   help="keep only the N nodes of highest PageRank (the nodes kg analyse --top N lists)")
+    p.add_argument("--fold-quotes", action="store_true",
+                   help="fold quotations into their speakers (the HTML page does so itself on large graphs)")
+
+
+_FOCUS = ("kinds", "min_degree", "top")
+
+
 def view_requested(args: argparse.Namespace) -> bool:
-    return any(getattr(args, name) is not None for name in ("view", "agreement", "article", "around"))
+    return (any(getattr(args, name, None) is not None for name in ("view", "agreement", "article", "around", *_FOCUS))
+            or bool(getattr(args, "fold_quotes", False)))
 
 
 def build_requested_view(store, args: argparse.Namespace):  # noqa: ANN001, ANN201 - thin CLI glue
@@ -33,6 +47,13 @@ def build_requested_view(store, args: argparse.Namespace):  # noqa: ANN001, ANN2
         raise UsageError("--depth needs --around")
     return build_view(store, args.view or "actors", agreement=args.agreement, article=args.article,
                       around=args.around, depth=args.depth)
+
+
+def focus_requested_view(graph, args: argparse.Namespace):  # noqa: ANN001, ANN201 - thin CLI glue
+    from kg.graph.focus import focus, parse_kinds
+
+    return focus(graph, kinds=parse_kinds(args.kinds), min_degree=args.min_degree, top=args.top,
+                 fold=args.fold_quotes)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("-o", "--output", default="-", metavar="FILE", help="output file (default: stdout)")
     e.add_argument("--graph", metavar="IRI", help="RDF only: export only this named graph")
     add_view_options(e)
+    add_focus_options(e)
     e.add_argument("--title", metavar="TEXT", help="graph views: the title of the HTML page or picture")
     e.set_defaults(run=run)
 
@@ -64,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     fmt = export_format(args.format, None if args.output == "-" else args.output)
     if fmt.is_rdf:
         if view_requested(args) or args.title is not None:
-            raise UsageError(f"--view, --agreement, --article, --around and --title apply to graph view formats, not to {fmt.name}")
+            raise UsageError("--view, --agreement, --article, --around, --kinds, --min-degree, --top, --fold-quotes "
+                             f"and --title apply to graph view formats, not to {fmt.name}")
         from kg.export import export_store
         from kg.rdf.iris import is_valid_iri
 
@@ -80,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         from kg.graph.exports import export_view
 
         with Store.open(store_path(args), create=False, read_only=True) as store:
-            graph = build_requested_view(store, args)
+            graph = focus_requested_view(build_requested_view(store, args), args)
         export_view(graph, fmt, args.output, title=args.title)
         if args.output != "-":
             print(f"wrote {args.output} ({fmt.name}, {graph.graph.get('view')} view: "

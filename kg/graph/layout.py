@@ -3,13 +3,15 @@
 ``layout(graph)`` returns deterministic positions (a seeded force-directed layout) in a
 square of side ``SCALE`` centred on 0, and a note when the graph was too large for it:
 
-* up to ``EXACT_LAYOUT_NODES`` nodes: Fruchterman-Reingold (as ``networkx.spring_layout``) on
-  the undirected simple graph, weight ignored (weights count articles, not closeness), each
-  connected component on its own, the components packed in rows, largest first;
-* larger graphs: the force-directed layout of the ``EXACT_LAYOUT_NODES`` best-connected
-  nodes (ties: IRI), then every other node, breadth first, at the centre of its placed
-  neighbours plus a small seeded offset; nodes of components without any placed node go on
-  a grid below. This is O(n + m) after the first step and is said in the note.
+* Fruchterman-Reingold (as ``networkx.spring_layout``) on the undirected simple graph,
+  weight ignored (weights count articles, not closeness), each connected component on its
+  own, the components packed in rows, largest first;
+* a component of more than ``EXACT_LAYOUT_NODES`` nodes: the force-directed layout of its
+  ``EXACT_LAYOUT_NODES`` best-connected nodes (ties: IRI), then every other node, breadth
+  first, at the centre of its placed neighbours plus a small seeded offset. This is O(n + m)
+  after the first step and is said in the note;
+* ``first`` (the HTML viewer's readable start): only those nodes are laid out so; the others
+  are then placed beside their neighbours, and the rest (isolated nodes) on a grid below.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from collections.abc import Iterable
 
 import networkx as nx
 
@@ -60,6 +63,36 @@ def _spring_component(component: nx.Graph, seed: int, iterations: int = 100) -> 
     return {node: (float(x), float(y)) for node, (x, y) in zip(nodes, pos)}
 
 
+def _beside(simple: nx.Graph, positions: dict[str, tuple[float, float]], start: list[str], jitter: float,
+            rng: random.Random) -> None:
+    """Place the unplaced nodes reachable from ``start`` breadth first, each at the centre of
+    its placed neighbours plus a seeded offset of up to ``jitter`` (in place)."""
+    queue = deque(start)
+    while queue:
+        node = queue.popleft()
+        for neighbour in sorted(simple.neighbors(node), key=str):
+            if neighbour in positions:
+                continue
+            placed = [positions[p] for p in simple.neighbors(neighbour) if p in positions]
+            x = sum(p[0] for p in placed) / len(placed) + rng.uniform(-jitter, jitter)
+            y = sum(p[1] for p in placed) / len(placed) + rng.uniform(-jitter, jitter)
+            positions[neighbour] = (x, y)
+            queue.append(neighbour)
+
+
+def _component(component: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
+    """One connected component: force-directed up to ``EXACT_LAYOUT_NODES`` nodes; beyond, its
+    best-connected nodes (ties: IRI) force-directed and the others beside their neighbours."""
+    if component.number_of_nodes() <= EXACT_LAYOUT_NODES:
+        return _spring_component(component, seed)
+    core = sorted(component, key=lambda node: (-component.degree(node), str(node)))[:EXACT_LAYOUT_NODES]
+    positions = _spring_component(component.subgraph(core).copy(), seed)
+    xs = [x for x, _y in positions.values()]
+    jitter = ((max(xs) - min(xs)) or 1.0) / math.sqrt(component.number_of_nodes()) * 2
+    _beside(component, positions, core, jitter, random.Random(seed))
+    return positions
+
+
 def _spring(simple: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
     """Each component laid out on its own, scaled by the root of its size and packed in rows
     (largest first), so small components sit beside the big one instead of far away."""
@@ -70,7 +103,7 @@ def _spring(simple: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
         return {}
     boxes = []
     for nodes in components:
-        local = _spring_component(simple.subgraph(nodes), seed)
+        local = _component(simple.subgraph(nodes), seed)
         xs = [x for x, _y in local.values()]
         ys = [y for _x, y in local.values()]
         span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
@@ -103,44 +136,38 @@ def _fit(positions: dict[str, tuple[float, float]]) -> dict[str, tuple[float, fl
     return {node: (round((x - cx) * factor, 1), round((y - cy) * factor, 1)) for node, (x, y) in positions.items()}
 
 
-def layout(graph: nx.Graph, *, seed: int = 42) -> tuple[dict[str, tuple[float, float]], str | None]:
-    """(node → (x, y), note or None). The same graph and seed give the same positions."""
+def layout(graph: nx.Graph, *, seed: int = 42, first: Iterable[str] | None = None,
+           ) -> tuple[dict[str, tuple[float, float]], str | None]:
+    """(node → (x, y), note or None). The same graph, seed and ``first`` give the same positions.
+
+    With ``first``, only those nodes are laid out (force-directed); every other node is then
+    placed beside its placed neighbours (a quotation beside its speaker), and what is still
+    unplaced (isolated nodes) goes on a grid below."""
     simple = nx.Graph()
     simple.add_nodes_from(sorted(graph.nodes, key=str))
     simple.add_edges_from(sorted(((u, v) for u, v in graph.edges() if u != v), key=lambda e: (str(e[0]), str(e[1]))))
-    n = simple.number_of_nodes()
-    if n <= EXACT_LAYOUT_NODES:
-        return _fit(_spring(simple, seed)), None
-    core = sorted(simple, key=lambda node: (-simple.degree(node), str(node)))[:EXACT_LAYOUT_NODES]
-    positions = _spring(simple.subgraph(core).copy(), seed)
-    xs = [x for x, _y in positions.values()]
-    spread = (max(xs) - min(xs) if xs else 1.0) or 1.0
-    jitter = spread / math.sqrt(n) * 2
-    rng = random.Random(seed)
-    queue = deque(core)
-    while queue:
-        node = queue.popleft()
-        for neighbour in sorted(simple.neighbors(node), key=str):
-            if neighbour in positions:
-                continue
-            placed = [positions[p] for p in simple.neighbors(neighbour) if p in positions]
-            x = sum(p[0] for p in placed) / len(placed) + rng.uniform(-jitter, jitter)
-            y = sum(p[1] for p in placed) / len(placed) + rng.uniform(-jitter, jitter)
-            positions[neighbour] = (x, y)
-            queue.append(neighbour)
-    rest = [node for node in simple if node not in positions]
-    if rest:
+    chosen = set(first) if first is not None else None
+    base = simple if chosen is None else simple.subgraph([n for n in simple if n in chosen])
+    positions = _spring(base, seed)
+    largest = max((len(c) for c in nx.connected_components(base)), default=0)
+    note = None
+    if largest > EXACT_LAYOUT_NODES:
+        note = (f"layout: force-directed for the {EXACT_LAYOUT_NODES:,} best-connected of the {largest:,} nodes "
+                "of the largest component; the others placed beside their neighbours")
+    if len(positions) < simple.number_of_nodes():
+        xs = [x for x, _y in positions.values()] or [0.0]
         ys = [y for _x, y in positions.values()] or [0.0]
-        top = min(ys) - spread * 0.1
-        columns = max(1, int(math.sqrt(len(rest)) * 2))
-        step = spread / columns
-        for index, node in enumerate(rest):
-            row, column = divmod(index, columns)
-            positions[node] = (min(xs or [0.0]) + column * step, top - row * step)
-    note = (
-        f"layout: force-directed for the {EXACT_LAYOUT_NODES:,} best-connected of {n:,} nodes; "
-        "the others placed beside their neighbours"
-    )
+        spread = (max(xs) - min(xs)) or 1.0
+        rng = random.Random(seed)
+        _beside(simple, positions, [n for n in simple if n in positions], spread / math.sqrt(len(simple)) * 2, rng)
+        rest = [node for node in simple if node not in positions]
+        if rest:
+            top = min(ys) - spread * 0.1
+            columns = max(1, int(math.sqrt(len(rest)) * 2))
+            step = spread / columns
+            for index, node in enumerate(rest):
+                row, column = divmod(index, columns)
+                positions[node] = (min(xs) + column * step, top - row * step)
     return _fit(positions), note
 
 

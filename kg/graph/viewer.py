@@ -3,7 +3,9 @@
 ``viewer_html(graph)`` returns the page: the graph laid out (``kg.graph.layout``), nodes
 coloured by kind and sized by PageRank, a search box over labels, alternative labels and
 IRIs, and a panel showing a clicked node's attributes (labels, roles, dates, ...) and
-connections, or a clicked edge's relation and source sentences. Cytoscape.js (vendored in
+connections, or a clicked edge's relation and source sentences. Two boxes show or hide
+quotations and isolated nodes; a graph of more than ``READABLE_FROM`` nodes starts with both
+hidden (a speaker's panel then counts its quotations), and is laid out from what is shown. Cytoscape.js (vendored in
 ``kg/graph/assets`` with its MIT licence, which stays in the page as the library's opening
 comment) and the viewer's own script are inlined; nothing is fetched.
 
@@ -30,13 +32,15 @@ import networkx as nx
 from kg import __version__
 from kg.graph.exports import colour_of
 
-__all__ = ["CYTOSCAPE_VERSION", "script_json", "viewer_data", "viewer_html"]
+__all__ = ["CYTOSCAPE_VERSION", "READABLE_FROM", "script_json", "viewer_data", "viewer_html"]
 
 CYTOSCAPE_VERSION = "3.34.4"
 ASSETS = Path(__file__).resolve().parent / "assets"
 ALL_LABELS_UP_TO = 150
 """Graphs with up to this many nodes show every label; larger ones label their biggest nodes."""
 LABELLED_NODES = 100
+READABLE_FROM = 500
+"""On graphs with more nodes the page starts readable: quotations folded, isolated nodes hidden."""
 _TOKEN = re.compile(r"@@([A-Z_]+)@@")
 _SEARCHED = ("label", "altLabel", "name", "iso2", "iso3", "roles")
 
@@ -63,6 +67,14 @@ def _inline_script(code: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
+def _shown(kind: object, isolation: int, start: dict[str, bool]) -> bool:
+    """Whether the page shows a node of ``kind`` and ``isolation`` (see ``_isolation``) with the
+    boxes ``start`` (show quotations, show isolated nodes) ticked or not; viewer.js agrees."""
+    if kind == "quote" and not start["quotes"]:
+        return False
+    return start["isolated"] or not (isolation == 2 or (isolation == 1 and not start["quotes"]))
+
+
 def _title(graph: nx.Graph) -> str:
     view = graph.graph.get("view", "graph")
     parts = [f"kg — {view} view"]
@@ -74,14 +86,49 @@ def _title(graph: nx.Graph) -> str:
     return ", ".join(parts)
 
 
+def _isolation(graph: nx.Graph) -> dict[str, int]:
+    """Node → 2 if it has no neighbour, 1 if its only neighbours are quotations, else 0."""
+    kinds = dict(graph.nodes(data="kind"))
+    found = {}
+    for node in graph:
+        neighbours = {m for m in nx.all_neighbors(graph, node) if m != node}
+        if not neighbours:
+            found[node] = 2
+        elif kinds.get(node) != "quote" and all(kinds.get(m) == "quote" for m in neighbours):
+            found[node] = 1
+        else:
+            found[node] = 0
+    return found
+
+
+def _said(graph: nx.Graph) -> dict[str, int]:
+    """Speaker → how many quotation nodes it is linked to."""
+    kinds = dict(graph.nodes(data="kind"))
+    counts: dict[str, int] = {}
+    for node, kind in kinds.items():
+        if kind == "quote":
+            for speaker in set(nx.all_neighbors(graph, node)):
+                if kinds.get(speaker) != "quote":
+                    counts[speaker] = counts.get(speaker, 0) + 1
+    return counts
+
+
 def viewer_data(graph: nx.Graph, *, title: str | None = None) -> dict[str, object]:
-    """What the page embeds: nodes (with position, colour, size, attributes), edges, legend."""
+    """What the page embeds: nodes (with position, colour, size, attributes), edges, legend,
+    and what the page shows to start with (``start``): on a graph of more than
+    ``READABLE_FROM`` nodes, quotations folded into their speakers and isolated nodes hidden
+    (laid out from the nodes shown; the others placed beside their neighbours)."""
     from kg.graph.layout import layout, node_sizes
 
-    positions, layout_note = layout(graph)
+    isolation = _isolation(graph)
+    said = _said(graph)
+    readable = graph.number_of_nodes() > READABLE_FROM
+    start = {"quotes": not readable, "isolated": not readable}
+    shown_first = [n for n in graph if _shown(graph.nodes[n].get("kind"), isolation[n], start)]
+    positions, layout_note = layout(graph, first=shown_first if readable else None)
     sizes, sized_by = node_sizes(graph)
-    by_size = sorted(graph.nodes, key=lambda n: (-sizes[n], str(n)))
-    labelled = set(by_size if graph.number_of_nodes() <= ALL_LABELS_UP_TO else by_size[:LABELLED_NODES])
+    by_size = sorted(shown_first, key=lambda n: (-sizes[n], str(n)))
+    labelled = set(by_size if len(by_size) <= ALL_LABELS_UP_TO else by_size[:LABELLED_NODES])
     nodes = []
     kinds: dict[str, int] = {}
     for node, attrs in graph.nodes(data=True):
@@ -101,7 +148,9 @@ def viewer_data(graph: nx.Graph, *, title: str | None = None) -> dict[str, objec
                 "x": x,
                 "y": -y,
                 "search": searched.lower(),
-                "attributes": [[k, str(v)] for k, v in attrs.items() if k not in ("label", "kind")],
+                "isolated": isolation[node],
+                "attributes": [[k, str(v)] for k, v in attrs.items() if k not in ("label", "kind")]
+                + ([["quotations", str(said[node])]] if node in said and "quotations" not in attrs else []),
             }
         )
     edges = []
@@ -122,11 +171,19 @@ def viewer_data(graph: nx.Graph, *, title: str | None = None) -> dict[str, objec
             }
         )
     notes = [layout_note] if layout_note else []
+    if graph.graph.get("focus"):
+        notes.insert(0, f"kept: {graph.graph['focus']}")
+    quotes = sum(1 for _n, kind in graph.nodes(data="kind") if kind == "quote")
+    if readable and (quotes or any(isolation.values())):
+        notes.append(f"{graph.number_of_nodes():,} nodes: {len(shown_first):,} shown to start with; quotations "
+                     "folded into their speakers and isolated nodes hidden (tick the boxes to show them)")
     return {
         "title": title or _title(graph),
         "view": str(graph.graph.get("view", "graph")),
         "directed": graph.is_directed(),
         "sizedBy": sized_by,
+        "start": start,
+        "quotes": quotes,
         "nodes": nodes,
         "edges": edges,
         "legend": [{"kind": k, "colour": colour_of(k), "count": n} for k, n in sorted(kinds.items(), key=lambda i: (-i[1], i[0]))],

@@ -23,7 +23,8 @@
     nodesById[n.id] = n;
     elements.push({
       group: "nodes",
-      data: { id: n.id, label: n.label, kind: n.kind, colour: n.colour, size: n.size, shown: n.shown },
+      data: { id: n.id, label: n.label, kind: n.kind, colour: n.colour, size: n.size, shown: n.shown,
+              isolated: n.isolated },
       position: { x: n.x, y: n.y }
     });
   });
@@ -76,6 +77,7 @@
         }
       },
       { selector: ".faded", style: { opacity: 0.12 } },
+      { selector: ".hidden", style: { display: "none" } },
       { selector: "node.match", style: { "border-width": 4, "border-color": "#222222", label: "data(label)", "z-index": 10 } },
       { selector: "node:selected", style: { "border-width": 5, "border-color": "#d62728", label: "data(label)", "z-index": 20 } },
       { selector: "edge:selected", style: { "line-color": "#d62728", "target-arrow-color": "#d62728", width: 3 } },
@@ -86,9 +88,38 @@
   // --- header, legend, notes
 
   document.getElementById("kg-title").textContent = data.title;
-  document.getElementById("kg-summary").textContent =
-    data.nodes.length.toLocaleString("en") + " nodes, " + data.edges.length.toLocaleString("en") +
-    " edges — " + data.view + " view; node size: " + data.sizedBy;
+  var summary = document.getElementById("kg-summary");
+  var showQuotes = document.getElementById("kg-show-quotes");
+  var showIsolated = document.getElementById("kg-show-isolated");
+  showQuotes.checked = data.start.quotes;
+  showIsolated.checked = data.start.isolated;
+
+  // The same rule as kg.graph.viewer._shown: quotations, and nodes without a neighbour (or
+  // whose only neighbours are quotations, while those are hidden), follow the two boxes.
+  function shown(node) {
+    if (node.data("kind") === "quote" && !showQuotes.checked) return false;
+    var isolated = node.data("isolated");
+    return showIsolated.checked || !(isolated === 2 || (isolated === 1 && !showQuotes.checked));
+  }
+
+  function applyFilters() {
+    cy.batch(function () {
+      cy.nodes().forEach(function (node) {
+        var hide = !shown(node) && !node.selected();
+        if (hide !== node.hasClass("hidden")) node.toggleClass("hidden", hide);
+      });
+    });
+    var visible = cy.nodes().not(".hidden").length;
+    summary.textContent =
+      data.nodes.length.toLocaleString("en") + " nodes, " + data.edges.length.toLocaleString("en") +
+      " edges — " + data.view + " view; node size: " + data.sizedBy +
+      (visible < data.nodes.length ? "; " + visible.toLocaleString("en") + " nodes shown" : "");
+  }
+
+  applyFilters();
+  cy.fit(cy.nodes().not(".hidden"), 30);
+  showQuotes.addEventListener("change", applyFilters);
+  showIsolated.addEventListener("change", applyFilters);
   var legend = document.getElementById("kg-legend");
   data.legend.forEach(function (item) {
     var row = el("li");
@@ -172,6 +203,7 @@
   function select(id) {
     var node = cy.getElementById(id);
     if (node.empty()) return false;
+    node.removeClass("hidden");  // a hidden node found by search or in a panel is shown
     cy.batch(function () {
       cy.elements(":selected").unselect();
       cy.edges(".near").removeClass("near");
@@ -265,6 +297,7 @@
     search: search,
     select: select,
     visibleNodeCount: visibleNodeCount,
+    applyFilters: applyFilters,
     ready: true
   };
 })();
