@@ -10,6 +10,8 @@ import sys
 from kg.cli.common import add_store_option, store_path
 from kg.errors import UsageError
 
+DEFAULT_MEMORY_LIMIT = 1024 * 2**20  # kg.server.workers.DEFAULT_MEMORY_LIMIT, without importing the server here
+
 TOKEN_ENV = "KG_SERVE_TOKEN"
 
 
@@ -36,10 +38,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"accept SPARQL updates from clients that send the token (from ${TOKEN_ENV} or "
                         "--token-file) as Authorization: Bearer TOKEN")
     s.add_argument("--token-file", metavar="FILE", help="read the update token from the first line of FILE")
-    s.add_argument("--cors-origin", default="*", metavar="ORIGIN",
-                   help="Access-Control-Allow-Origin of every answer; '' for none (default: *)")
+    s.add_argument("--cors-origin", default="", metavar="ORIGIN",
+                   help="let pages at ORIGIN (e.g. https://yasgui.example) query this endpoint from a browser, or '*' "
+                        "for any page; by default no answer carries CORS headers and requests from pages of "
+                        "other origins are refused")
+    s.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="accept requests whose Host header is NAME (for a reverse proxy or another name of this "
+                        "machine; repeatable; '*' for any); by default only IP addresses, localhost and this "
+                        "machine's name are accepted, which stops DNS rebinding")
     s.add_argument("--max-body", type=int, default=1_048_576, metavar="BYTES",
                    help="largest request body accepted (default: 1048576)")
+    s.add_argument("--request-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="a request (line, headers and body) must arrive in full within this time, or it is "
+                        "answered 408 and its connection closed (default: 30)")
+    s.add_argument("--memory-limit", type=int, default=DEFAULT_MEMORY_LIMIT // 2**20, metavar="MIB",
+                   help="most memory one query worker may use; a query needing more is stopped with 503 and its "
+                        f"worker replaced (default: {DEFAULT_MEMORY_LIMIT // 2**20}; 0 for no cap)")
     s.add_argument("-q", "--quiet", action="store_true", help="do not log requests")
     s.set_defaults(run=run)
 
@@ -70,6 +84,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     if args.max_results < 1 or args.workers < 1 or args.max_body < 1:
         raise UsageError("--max-results, --workers and --max-body must be at least 1")
+    if args.request_timeout <= 0:
+        raise UsageError("--request-timeout must be a positive number of seconds")
+    if args.memory_limit < 0 or 0 < args.memory_limit < 128:
+        raise UsageError("--memory-limit must be at least 128 (MiB), or 0 for no cap")
+    _check_server_library()
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
     location = store_path(args)
@@ -84,12 +103,16 @@ def run(args: argparse.Namespace) -> int:
     config = ServerConfig(
         store=str(location), remote=remote, host=args.host, port=args.port, time_limit=args.timeout,
         max_results=args.max_results, workers=args.workers, allow_services=tuple(args.allow_service),
-        update_token=_token(args), cors_origin=args.cors_origin, max_body=args.max_body, quiet=args.quiet)
+        update_token=_token(args), cors_origin=args.cors_origin, allow_hosts=tuple(args.allow_host),
+        max_body=args.max_body, request_timeout=args.request_timeout,
+        memory_limit=args.memory_limit * 2**20 or None, quiet=args.quiet)
 
     def ready(server) -> None:
         mode = "read-write with a token" if config.updates else "read-only"
+        memory = f"{args.memory_limit} MiB" if args.memory_limit else "none"
         print(f"kg serve: {server.url} (SPARQL endpoint {server.url}sparql; store {location}; {mode}; "
-              f"time limit {config.time_limit:g} s; result limit {config.max_results})", file=sys.stderr, flush=True)
+              f"time limit {config.time_limit:g} s; result limit {config.max_results}; memory limit {memory} "
+              "per worker)", file=sys.stderr, flush=True)
         if not _loopback(args.host):
             print(f"kg serve: warning: listening on {args.host}, reachable from other machines", file=sys.stderr,
                   flush=True)
@@ -106,6 +129,15 @@ def run(args: argparse.Namespace) -> int:
         raise KgError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
     print("kg serve: stopped", file=sys.stderr)
     return 0
+
+
+def _check_server_library() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("httptools") is None:
+        from kg.errors import KgError
+
+        raise KgError("kg serve needs its HTTP server library: pip install 'kg-news[server]'")
 
 
 def _loopback(host: str) -> bool:

@@ -2,11 +2,14 @@
 
 * :mod:`kg.server.protocol` — requests, content negotiation, ``SERVICE``/``LOAD`` vetting,
   the service description (no I/O);
-* :mod:`kg.server.workers` — worker processes that run each query under a time limit;
-* :mod:`kg.server.app` — the HTTP server (the standard library's ``ThreadingHTTPServer``),
-  its routes and the bundled web page in ``static/``.
+* :mod:`kg.server.workers` — worker processes that run each query under a time limit and
+  a memory cap;
+* :mod:`kg.server.app` — the ASGI application (routes, the protocol, who may ask) and the
+  HTTP server that runs it (uvicorn, from the ``server`` extra), with the bundled web page
+  in ``static/``.
 
-``serve(config)`` runs a server until interrupted. Importing this package starts nothing.
+``serve(config)`` runs a server until interrupted. Importing this package starts nothing
+and imports no HTTP server library (``import kg`` does not import this package).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def serve(config: ServerConfig, *, on_ready: Callable[[SparqlServer], None] | No
     def shut_down(_signum: int, _frame: object) -> None:
         if not stop.is_set():
             stop.set()
-            threading.Thread(target=server.shutdown, daemon=True).start()
+            server.shutdown()
 
     previous = {}
     if threading.current_thread() is threading.main_thread():
@@ -38,7 +41,7 @@ def serve(config: ServerConfig, *, on_ready: Callable[[SparqlServer], None] | No
     try:
         if on_ready is not None:
             on_ready(server)
-        server.serve_forever(poll_interval=0.2)
+        server.serve_forever()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -9,7 +9,12 @@ Nothing here does I/O or runs a query; :mod:`kg.server.app` puts it together.
   Codepoint escapes (``\\u0053ERVICE``) are decoded first, as the SPARQL grammar does, so they
   cannot hide a keyword.
 * ``negotiate`` picks a result format from an ``Accept`` header (q-values, wildcards) among
-  the formats of :mod:`kg.formats`, or says which types it could have answered with.
+  the formats of :mod:`kg.formats` (and N3, sent as Turtle, which is N3), or says which
+  types it could have answered with; ``requested_format`` reads the ``format``/``output``/
+  ``results`` parameters, as often as a client repeats them (SPARQLWrapper sends each of
+  them, some twice: a short name and a media type).
+* ``default_graph_write`` finds the part of an update that would write to the default
+  graph, which here is the union of the named graphs and holds nothing of its own.
 * ``service_description`` is the SPARQL 1.1 Service Description of the endpoint.
 """
 
@@ -33,10 +38,12 @@ __all__ = [
     "NotAcceptable",
     "check_targets",
     "decode_escapes",
+    "default_graph_write",
     "external_targets",
     "negotiate",
     "operation_form",
     "parse_accept",
+    "requested_format",
     "service_description",
 ]
 
@@ -49,7 +56,12 @@ _GRAPH_ORDER = ("turtle", "ntriples", "jsonld", "rdfxml", "nquads", "trig")
 SELECT_FORMATS: tuple[Format, ...] = tuple(f for name in _SELECT_ORDER for f in RESULT_FORMATS if f.name == name)
 """What a SELECT or ASK answer can be sent as, in the server's order of preference."""
 
-GRAPH_FORMATS: tuple[Format, ...] = tuple(f for name in _GRAPH_ORDER for f in RDF_FORMATS if f.name == name)
+N3 = Format("n3", (".n3",), "text/n3", "turtle", "graph", ("text/rdf+n3", "application/n3"))
+"""Notation3, for clients that ask for it (SPARQLWrapper's ``N3``): the answer is Turtle,
+which is N3, labelled ``text/n3``."""
+
+GRAPH_FORMATS: tuple[Format, ...] = (
+    *(f for name in _GRAPH_ORDER for f in RDF_FORMATS if f.name == name), N3)
 """What a CONSTRUCT or DESCRIBE answer can be sent as, in the server's order of preference."""
 
 _ALIASES: Mapping[str, tuple[str, ...]] = {
@@ -62,12 +74,20 @@ _ALIASES: Mapping[str, tuple[str, ...]] = {
     "ntriples": ("text/plain",),
     "jsonld": ("application/json",),
     "rdfxml": ("application/xml", "text/xml"),
-    "nquads": (),
+    "nquads": ("text/x-nquads",),
     "trig": (),
+    "n3": ("text/rdf+n3", "application/n3"),
 }
 
-_REQUEST_ALIASES: Mapping[str, tuple[str, ...]] = {"jsonld": ("json",), "rdfxml": ("xml",)}
-"""``format=json`` or ``format=xml`` asked for a CONSTRUCT answer (SPARQLWrapper sends them)."""
+_REQUEST_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "jsonld": ("json",), "rdfxml": ("xml", "rdf", "rdf+xml"), "n3": ("text/rdf+n3",),
+    "ntriples": ("text/plain",), "turtle": ("application/x-turtle",),
+}
+"""Other names a ``format`` parameter gives a format by: ``format=json`` or ``format=xml``
+asked for a CONSTRUCT answer, ``rdf`` and ``rdf+xml`` for RDF/XML (SPARQLWrapper's)."""
+
+FORMAT_PARAMETERS = ("format", "output", "results")
+"""Request parameters that name the answer's format (SPARQLWrapper sends all three)."""
 
 _W3_NAMES = {
     "json": "SPARQL_Results_JSON",
@@ -80,6 +100,7 @@ _W3_NAMES = {
     "rdfxml": "RDF_XML",
     "nquads": "N-Quads",
     "trig": "TriG",
+    "n3": "N3",
 }
 
 
@@ -199,6 +220,39 @@ def _quality(media_types: Sequence[str], ranges: Sequence[tuple[str, float]]) ->
     return best_q if best_specificity >= 0 else 0.0
 
 
+def _named(value: str, offers: Sequence[Format]) -> Format | None:
+    key = value.split(";")[0].strip().lower()
+    for fmt in offers:
+        if key in fmt.names or key == fmt.media_type or key in _REQUEST_ALIASES.get(fmt.name, ()):
+            return fmt
+    return None
+
+
+class ConflictingFormats(Exception):
+    """The format parameters name two different formats."""
+
+
+def requested_format(params: Mapping[str, Sequence[str]], offers: Sequence[Format]) -> str | None:
+    """The format the ``format``/``output``/``results`` parameters ask for, among ``offers``.
+
+    Each may be given more than once (SPARQLWrapper sends ``format=tsv&format=text/tab-
+    separated-values``); empty values are ignored; values that name no format on offer are
+    ignored when another names one. None when no parameter is given; the one value naming
+    nothing on offer when all of them do (``negotiate`` then says what is on offer).
+    Raises ``ConflictingFormats`` when two values name two different formats on offer.
+    """
+    values = [v.strip() for name in FORMAT_PARAMETERS for v in params.get(name, ()) if v.strip()]
+    if not values:
+        return None
+    known = [(v, fmt) for v in values if (fmt := _named(v, offers)) is not None]
+    if not known:
+        return values[0]
+    names = list(dict.fromkeys(fmt.name for _v, fmt in known))
+    if len(names) > 1:
+        raise ConflictingFormats(f"the format parameters ask for {' and '.join(names)}; ask for one format")
+    return known[0][0]
+
+
 def negotiate(accept: str | None, offers: Sequence[Format], *, requested: str | None = None) -> Format:
     """The format of ``offers`` the client prefers.
 
@@ -207,10 +261,9 @@ def negotiate(accept: str | None, offers: Sequence[Format], *, requested: str | 
     """
     on_offer = ", ".join(f.media_type for f in offers)
     if requested:
-        key = requested.split(";")[0].strip().lower()
-        for fmt in offers:
-            if key in fmt.names or key == fmt.media_type or key in _REQUEST_ALIASES.get(fmt.name, ()):
-                return fmt
+        fmt = _named(requested, offers)
+        if fmt is not None:
+            return fmt
         raise NotAcceptable(f"cannot answer this query as {requested!r}; it can be sent as: {on_offer}")
     ranges = parse_accept(accept)
     best: Format | None = None
@@ -222,6 +275,89 @@ def negotiate(accept: str | None, offers: Sequence[Format], *, requested: str | 
     if best is None:
         raise NotAcceptable(f"none of the accepted types ({accept}) fits this answer; it can be sent as: {on_offer}")
     return best
+
+
+# --- updates and the default graph ---------------------------------------------------------------
+
+_QUAD_WORDS = {"INSERT", "DELETE"}
+
+
+def _block_end(tokens: Sequence[tuple[str, str]], start: int) -> int:
+    """The index after the ``}`` closing the ``{`` at ``start``."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        text = tokens[index][1]
+        if text == "{":
+            depth += 1
+        elif text == "}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(tokens)
+
+
+def _default_triples(tokens: Sequence[tuple[str, str]], start: int) -> bool:
+    """True when the quad block opening at ``start`` holds a triple outside ``GRAPH``."""
+    index, end = start + 1, _block_end(tokens, start) - 1
+    while index < end:
+        kind, text = tokens[index]
+        if kind == "word" and text.upper() == "GRAPH":
+            brace = index + 1
+            while brace < end and tokens[brace][1] != "{":
+                brace += 1
+            index = _block_end(tokens, brace)
+        elif text in (".", "}"):
+            index += 1
+        else:
+            return True
+    return False
+
+
+def default_graph_write(text: str) -> str | None:
+    """What part of an update writes to the default graph (``INSERT DATA`` outside
+    ``GRAPH``, ``LOAD`` without ``INTO``, ``… TO DEFAULT``, ``CLEAR DEFAULT``), or None.
+
+    The default graph of a kg store is the union of its named graphs and holds nothing of
+    its own: such a write would change nothing, so the server refuses it instead.
+    """
+    tokens = sparql_tokens(decode_escapes(text))
+    index, with_graph = 0, False
+    while index < len(tokens):
+        kind, token = tokens[index]
+        word = token.upper() if kind == "word" else ""
+        if token == ";":
+            with_graph = False
+        elif word == "WITH":
+            with_graph = True
+        elif word in _QUAD_WORDS:
+            following = tokens[index + 1][1].upper() if index + 1 < len(tokens) else ""
+            data = following in ("DATA", "WHERE")
+            brace = index + (2 if data else 1)
+            if brace < len(tokens) and tokens[brace][1] == "{":
+                if (data or not with_graph) and _default_triples(tokens, brace):
+                    return f"{word} {following if data else '{…}'} outside GRAPH"
+                index = _block_end(tokens, brace)
+                continue
+        elif word == "LOAD":
+            rest = [t.upper() for k, t in tokens[index + 1:] if k == "word" or t == ";"]
+            until = rest[:rest.index(";")] if ";" in rest else rest
+            if "INTO" not in until:
+                return "LOAD without INTO GRAPH"
+        elif word in ("ADD", "COPY", "MOVE"):
+            end = index + 1
+            while end < len(tokens) and tokens[end][1] != ";":
+                end += 1
+            words = [t.upper() for k, t in tokens[index + 1:end] if k == "word"]
+            if "TO" in words and words[words.index("TO") + 1:words.index("TO") + 2] == ["DEFAULT"]:
+                return f"{word} … TO DEFAULT"
+            index = end
+            continue
+        elif word in ("CLEAR", "DROP"):
+            targets = [t.upper() for k, t in tokens[index + 1:index + 3] if k == "word"]
+            if "DEFAULT" in targets:
+                return f"{word} DEFAULT"
+        index += 1
+    return None
 
 
 # --- the service description -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Worker processes that run queries and updates under a time limit.
+"""Worker processes that run queries and updates under a time limit and a memory cap.
 
 A query cannot be interrupted inside the RDF engine, and a Python thread cannot be killed,
 so each query runs in a worker process: a runaway one is killed at the time limit and a
@@ -10,28 +10,44 @@ writing and answers queries and updates alike, one at a time (a reader opening t
 while that writer changes it could read half-written engine files); the engine applies
 each update in one transaction, so an update killed at the limit leaves the store as it was.
 
+Each worker caps its own memory (``RLIMIT_DATA``, the heap and anonymous mappings the
+engine and Python allocate; ``memory_limit`` bytes, :data:`DEFAULT_MEMORY_LIMIT` by
+default): a query that needs more fails inside the worker (Python's ``MemoryError``, or
+the engine's allocator aborting the process), the client is told it hit the memory limit,
+and a dead worker is replaced in the background while the others go on answering.
+
 Workers are started with ``spawn`` (never ``fork``: the server has threads), exchange
 plain dicts over pipes, and format the answer themselves, so the time limit covers the
-formatting too. A worker whose server dies sees its pipe close and exits.
+formatting too. A worker whose server dies sees its pipe close and exits. The server
+side is used from an event loop (:meth:`Pool.run_async`): waiting for a free worker does
+not hold a thread, and the few threads that talk to busy workers are as many as workers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
+import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-__all__ = ["Busy", "Pool", "TimeLimit", "WorkerFailed"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "Busy", "MemoryLimit", "Pool", "TimeLimit", "WorkerFailed"]
+
+DEFAULT_MEMORY_LIMIT = 1024 * 2**20
+"""Bytes of heap one worker may hold (its imports and open store included, about 100 MiB)."""
 
 _START_TIMEOUT = 120.0
 _OPEN_ATTEMPTS = 4
+_log = logging.getLogger("kg.server")
 
 
 class TimeLimit(Exception):
@@ -44,6 +60,10 @@ class Busy(Exception):
 
 class WorkerFailed(Exception):
     """A worker could not start, or died while running a job."""
+
+
+class MemoryLimit(Exception):
+    """The job needed more memory than the worker's cap; its worker was replaced."""
 
 
 @dataclass(eq=False)
@@ -119,16 +139,31 @@ def _run_job(store, job: dict[str, Any]) -> dict[str, Any]:
         return {"status": "error", "error": "query", "message": str(error)}
     except StoreError as error:
         return {"status": "error", "error": "store", "message": str(error)}
+    except MemoryError:
+        return {"status": "error", "error": "memory", "message": "out of memory"}
     except Exception as error:  # noqa: BLE001 - a bug: report it, keep serving
         return {"status": "error", "error": "internal", "message": f"{type(error).__name__}: {error}"}
 
 
-def worker_main(conn: Connection, location: str, remote: object, writable: bool) -> None:
+def _cap_memory(limit: int | None) -> None:
+    """Cap the heap of this process at ``limit`` bytes (``RLIMIT_DATA``; not on every OS)."""
+    if not limit:
+        return
+    with contextlib.suppress(ImportError, ValueError, OSError):
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def worker_main(conn: Connection, location: str, remote: object, writable: bool,
+                memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> None:
     """The loop of one worker process: receive a job, answer it, until the pipe closes."""
     from kg.errors import KgError
     from kg.store import is_remote
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the server stops us
+    os.environ.setdefault("RUST_BACKTRACE", "0")
+    _cap_memory(memory_limit)
     held = None  # the writer, and a remote reader, keep their store; a local reader reopens
     try:
         if writable or is_remote(location):
@@ -160,6 +195,8 @@ def worker_main(conn: Connection, location: str, remote: object, writable: bool)
                 conn.send(reply)
             except (OSError, ValueError):
                 return
+            if reply.get("error") == "memory":
+                return  # a worker that ran out of memory may be in a bad state: the server replaces it
     finally:
         if held is not None:
             with contextlib.suppress(Exception):
@@ -170,21 +207,28 @@ def worker_main(conn: Connection, location: str, remote: object, writable: bool)
 
 
 class Pool:
-    """``size`` worker processes over one store; :meth:`run` gives a job to a free one.
+    """``size`` worker processes over one store; :meth:`run_async` (in an event loop) or
+    :meth:`run` gives a job to a free one.
 
     ``writable`` makes writer workers (use ``size=1``: a store has one writer).
+    ``memory_limit`` is each worker's cap in bytes (None: no cap).
     """
 
-    def __init__(self, location: str, remote: object = None, *, size: int = 2, writable: bool = False) -> None:
+    def __init__(self, location: str, remote: object = None, *, size: int = 2, writable: bool = False,
+                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT) -> None:
         self.location = location
         self.remote = remote
         self.size = size
         self.writable = writable
+        self.memory_limit = memory_limit
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._guard = threading.Lock()
         self._closed = False
+        self._slots: asyncio.Semaphore | None = None
+        self._threads = ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="kg-serve-job")
+        self.replaced = 0
 
     def start(self) -> None:
         """Start the workers and wait until each is ready; ``WorkerFailed`` if one cannot start."""
@@ -193,10 +237,15 @@ class Pool:
             self._await_ready(worker)
             self._idle.put(worker)
 
+    def pids(self) -> list[int]:
+        """The process ids of the live workers."""
+        with self._guard:
+            return [w.process.pid for w in self._all if w.process.pid is not None]
+
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=worker_main, args=(child, self.location, self.remote, self.writable),
+            target=worker_main, args=(child, self.location, self.remote, self.writable, self.memory_limit),
             name="kg-serve-writer" if self.writable else "kg-serve-reader", daemon=True)
         process.start()
         child.close()
@@ -220,19 +269,30 @@ class Pool:
             self._discard(worker)
             raise WorkerFailed(str(hello.get("message", "a worker could not start")))
 
-    def _discard(self, worker: _Worker) -> None:
+    def _discard(self, worker: _Worker, wait: float = 0.0) -> int | None:
+        """Stop ``worker`` (after ``wait`` seconds for it to end by itself); its exit code
+        (negative: the signal that ended it)."""
         with self._guard:
             self._all.discard(worker)
+        with contextlib.suppress(Exception):
+            if wait and worker.process.exitcode is None:
+                worker.process.join(wait)
+        code = worker.process.exitcode
         with contextlib.suppress(Exception):
             worker.process.kill()
         with contextlib.suppress(Exception):
             worker.process.join(5)
         with contextlib.suppress(Exception):
             worker.conn.close()
+        return code
 
-    def _replace(self, worker: _Worker) -> None:
-        """Stop ``worker`` and start another in the background."""
-        self._discard(worker)
+    def _replace(self, worker: _Worker, why: str, wait: float = 0.0) -> int | None:
+        """Stop ``worker`` and start another in the background; the stopped one's exit code."""
+        code = self._discard(worker, wait)
+        self.replaced += 1
+        if wait and code is not None and code < 0:  # it ended by itself
+            why += f" (ended by signal {-code}{', the engine out of memory under the cap' if code == -6 else ''})"
+        _log.warning("a worker was replaced: %s", why)
 
         def start_one() -> None:
             for _attempt in range(3):
@@ -249,32 +309,71 @@ class Pool:
                     return
                 self._idle.put(fresh)
                 return
+            _log.error("a worker could not be restarted; %d of %d remain", len(self.pids()), self.size)
 
         threading.Thread(target=start_one, name="kg-serve-respawn", daemon=True).start()
+        return code
+
+    def _exchange(self, job: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """Give ``job`` to the next idle worker and wait for its reply until ``deadline``."""
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise Busy() from None
+            if worker.process.is_alive():
+                break
+            self._replace(worker, "it died while idle")  # and take the next one
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                self._replace(worker, "a job ran past the time limit")
+                raise TimeLimit()
+            reply = worker.conn.recv()
+        except (EOFError, OSError, ValueError):
+            code = self._replace(worker, "it died running a job", wait=2.0)
+            if code == -signal.SIGABRT and self.memory_limit:
+                raise MemoryLimit() from None  # the engine aborts when an allocation fails under the cap
+            raise WorkerFailed(f"the worker running the job died (exit code {code})") from None
+        if reply.get("status") == "error" and reply.get("error") == "memory":
+            self._replace(worker, "a job ran out of memory", wait=2.0)
+            raise MemoryLimit()
+        self._idle.put(worker)
+        return reply
 
     def run(self, job: dict[str, Any], time_limit: float) -> dict[str, Any]:
         """Run ``job`` within ``time_limit`` seconds (waiting for a free worker included).
 
         Raises ``Busy`` when no worker is free in time, ``TimeLimit`` when the job ran past
-        the limit (its worker is killed and replaced), ``WorkerFailed`` when it died.
+        the limit (its worker is killed and replaced), ``MemoryLimit`` when it needed more
+        memory than the cap, ``WorkerFailed`` when its worker died otherwise.
         """
-        deadline = time.monotonic() + time_limit
+        return self._exchange_retrying(job, time.monotonic() + time_limit)
+
+    def _exchange_retrying(self, job: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """:meth:`_exchange`, and once more on another worker when a query's worker died
+        (killed from outside, or dead before it got the job); an update is never repeated."""
         try:
-            worker = self._idle.get(timeout=max(0.0, time_limit))
-        except queue.Empty:
+            return self._exchange(job, deadline)
+        except WorkerFailed:
+            if job.get("op") != "query":
+                raise
+            return self._exchange(job, deadline)
+
+    async def run_async(self, job: dict[str, Any], time_limit: float) -> dict[str, Any]:
+        """:meth:`run` from an event loop: waiting for a free worker holds no thread."""
+        deadline = time.monotonic() + time_limit
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.size)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout=max(0.0, time_limit))
+        except TimeoutError:
             raise Busy() from None
         try:
-            worker.conn.send(job)
-            remaining = max(0.0, deadline - time.monotonic())
-            if not worker.conn.poll(remaining):
-                self._replace(worker)
-                raise TimeLimit()
-            reply = worker.conn.recv()
-        except (EOFError, OSError, ValueError):
-            self._replace(worker)
-            raise WorkerFailed("the worker running the job died") from None
-        self._idle.put(worker)
-        return reply
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, self._exchange_retrying, job, deadline)
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         """Stop every worker."""
@@ -288,3 +387,4 @@ class Pool:
             with contextlib.suppress(Exception):
                 worker.process.join(2)
             self._discard(worker)
+        self._threads.shutdown(wait=False, cancel_futures=True)

@@ -3,7 +3,14 @@
 (function () {
   const $ = id => document.getElementById(id);
   const ENDPOINT = "/sparql";
-  const state = { queries: [], graph: null, running: false };
+  const state = { queries: [], graph: null, running: false, last: null };
+  // What an answer can be downloaded as: SELECT/ASK results, or a graph (CONSTRUCT/DESCRIBE).
+  const DOWNLOADS = {
+    select: [["text/csv", "CSV", "csv"], ["text/tab-separated-values", "TSV", "tsv"],
+             ["application/sparql-results+json", "SPARQL JSON", "srj"], ["application/sparql-results+xml", "SPARQL XML", "srx"]],
+    graph: [["text/turtle", "Turtle", "ttl"], ["application/n-triples", "N-Triples", "nt"],
+            ["application/ld+json", "JSON-LD", "jsonld"], ["application/rdf+xml", "RDF/XML", "rdf"]],
+  };
   const view = new window.kgGraph.GraphView($("graph"), $("graph-info"));
 
   function setStatus(text, isError) {
@@ -46,9 +53,15 @@
     if (!term) return td;
     if (term.type === "uri") {
       td.className = "iri";
-      const a = document.createElement("a");
-      a.href = term.value; a.textContent = term.value; a.rel = "noopener noreferrer"; a.target = "_blank";
-      td.appendChild(a);
+      if (/^https?:\/\//i.test(term.value)) {  // only web IRIs become links: never javascript:, data:, ...
+        const a = document.createElement("a");
+        a.href = term.value; a.textContent = term.value; a.rel = "noopener noreferrer"; a.target = "_blank";
+        td.appendChild(a);
+      } else {
+        const span = document.createElement("span");
+        span.className = "plain"; span.textContent = term.value;
+        td.appendChild(span);
+      }
     } else if (term.type === "bnode") {
       td.textContent = "_:" + term.value;
     } else {
@@ -81,6 +94,50 @@
       fragment.appendChild(tr);
     }
     tbody.appendChild(fragment);
+  }
+
+  function clearResults() {
+    $("results").tHead.replaceChildren();
+    $("results").tBodies[0].replaceChildren();
+    showGraph({ nodes: new Map(), edges: [] });
+    setDownloads(null, null);
+  }
+
+  function setDownloads(kind, query) {
+    state.last = kind ? { kind, query } : null;
+    const select = $("download-format");
+    select.replaceChildren();
+    for (const [type, label, extension] of (kind ? DOWNLOADS[kind] : [])) {
+      const option = document.createElement("option");
+      option.value = type; option.textContent = label; option.dataset.extension = extension;
+      select.appendChild(option);
+    }
+    select.disabled = $("download").disabled = !kind;
+  }
+
+  async function download() {
+    if (!state.last) return;
+    const option = $("download-format").selectedOptions[0];
+    if (!option) return;
+    $("download").disabled = true;
+    try {
+      const response = await fetch(ENDPOINT, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: option.value },
+        body: new URLSearchParams({ query: state.last.query }),
+      });
+      const blob = await response.blob();
+      if (!response.ok) throw new Error(`${response.status}: ${(await blob.text()).trim()}`);
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement("a");
+      a.href = url; a.download = "results." + option.dataset.extension;
+      document.body.appendChild(a); a.click(); a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (error) {
+      setStatus("download failed: " + error.message, true);
+    } finally {
+      $("download").disabled = !state.last;
+    }
   }
 
   function showGraph(graph) {
@@ -125,20 +182,24 @@
         showTable(["s", "p", "o"], triples);
         showGraph(window.kgGraph.fromTriples(triples));
         setStatus(`${triples.length} triple${triples.length === 1 ? "" : "s"} in ${seconds} s${note}`);
+        setDownloads("graph", text);
       } else {
         const doc = JSON.parse(body);
         if ("boolean" in doc) {
           showTable(["answer"], [{ answer: { type: "literal", value: String(doc.boolean) } }]);
           showGraph({ nodes: new Map(), edges: [] });
           setStatus(`answer: ${doc.boolean} (${seconds} s)`);
+          setDownloads("select", text);
         } else {
           const vars = doc.head.vars, rows = doc.results.bindings;
           showTable(vars, rows);
           showGraph(window.kgGraph.fromRows(vars, rows));
           setStatus(`${rows.length} row${rows.length === 1 ? "" : "s"} in ${seconds} s${note}`);
+          setDownloads("select", text);
         }
       }
     } catch (error) {
+      clearResults();  // no table of an earlier query under this one's error
       setStatus(error.message, true);
     } finally {
       state.running = false;
@@ -149,6 +210,7 @@
   $("endpoint").textContent = new URL(ENDPOINT, location.href).href;
   $("named").addEventListener("change", pick);
   $("run").addEventListener("click", run);
+  $("download").addEventListener("click", download);
   $("query").addEventListener("keydown", event => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); run(); }
   });
