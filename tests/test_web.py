@@ -1,4 +1,6 @@
-"""The web page of ``kg serve`` in a real headless Chromium: run a named query, see its rows.
+"""The web page of ``kg serve`` in a real headless Chromium: run a named query, see its rows,
+download them; an error clears the old table; only http(s) IRIs become links; a page of
+another origin cannot query the endpoint, and a page at a rebinding name is refused.
 
 Chromium (Debian's ``chromium`` package) is started with a fresh profile and driven over the
 Chrome DevTools Protocol; the WebSocket it speaks is opened with the standard library (a
@@ -102,13 +104,13 @@ class WebSocket:
 class Browser:
     """Headless Chromium with a fresh profile, and one page driven over the DevTools Protocol."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra_args: str) -> None:
         self.profile = tempfile.mkdtemp(prefix="kg-chromium-")
         self.process = subprocess.Popen(
             [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-dev-shm-usage", f"--user-data-dir={self.profile}", "--remote-debugging-address=127.0.0.1",
-             "--remote-debugging-port=0", "--window-size=1280,900", "about:blank"],
+             "--remote-debugging-port=0", "--window-size=1280,900", *extra_args, "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port = self._devtools_port()
         targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
@@ -157,6 +159,12 @@ class Browser:
                 return value
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {expression}")
+
+    def responses(self) -> list[tuple[str, int]]:
+        """(url, status) of every answer the page got so far."""
+        self.evaluate("0")  # read the events that arrived meanwhile
+        return [(e["params"]["response"]["url"], e["params"]["response"]["status"]) for e in self.events
+                if e.get("method") == "Network.responseReceived"]
 
     def requested_urls(self) -> list[str]:
         return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
@@ -220,3 +228,99 @@ def test_a_bad_query_shows_the_servers_message(page_server: KgServe, browser: Br
     status = browser.wait_for("(() => { const s = document.getElementById('status');"
                               " return s.classList.contains('error') && s.textContent; })()")
     assert "400" in str(status) and "syntax error" in str(status)
+
+
+def open_page(browser: Browser, url: str) -> None:
+    browser.call("Page.navigate", url=url)
+    browser.wait_for("document.querySelectorAll('#named option').length > 1")
+
+
+def run_query(browser: Browser, text: str) -> None:
+    browser.evaluate(f"document.getElementById('query').value = {json.dumps(text)}")
+    browser.evaluate("document.getElementById('run').click()")
+
+
+def test_an_error_clears_the_table_of_the_query_before(page_server: KgServe, browser: Browser) -> None:
+    open_page(browser, page_server.url)
+    run_query(browser, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5")
+    browser.wait_for("document.querySelectorAll('#results tbody tr').length === 5")
+    assert browser.evaluate("document.getElementById('download').disabled") is False
+    run_query(browser, "SELECT ?s WHERE { ?s ?p ")
+    browser.wait_for("document.getElementById('status').classList.contains('error')")
+    assert browser.evaluate("document.querySelectorAll('#results tbody tr').length") == 0
+    assert browser.evaluate("document.querySelectorAll('#results thead th').length") == 0
+    assert browser.evaluate("document.getElementById('download').disabled") is True
+
+
+def test_only_web_iris_become_links(page_server: KgServe, browser: Browser) -> None:
+    open_page(browser, page_server.url)
+    run_query(browser, "SELECT ?x WHERE { VALUES ?x { <javascript:alert(document.domain)> <https://example.org/a> "
+                       "<data:text/html,hello> <http://example.org/b> <urn:x:c> } }")
+    browser.wait_for("document.querySelectorAll('#results tbody tr').length === 5")
+    links = browser.evaluate("[...document.querySelectorAll('#results a')].map(a => a.getAttribute('href'))")
+    assert sorted(links) == ["http://example.org/b", "https://example.org/a"]  # type: ignore[arg-type]
+    cells = browser.evaluate("[...document.querySelectorAll('#results tbody td')].map(td => td.textContent)")
+    assert "javascript:alert(document.domain)" in cells  # type: ignore[operator]  # shown, as text
+    assert browser.evaluate("document.querySelectorAll('a[href^=\"javascript:\" i], a[href^=\"data:\" i]').length") == 0
+
+
+def test_the_results_can_be_downloaded(page_server: KgServe, browser: Browser, reference_store: Path,
+                                       tmp_path: Path) -> None:
+    browser.call("Browser.setDownloadBehavior", behavior="allow", downloadPath=str(tmp_path))
+    open_page(browser, page_server.url)
+    browser.evaluate("""(() => { const s = document.getElementById('named');
+        s.value = 'members'; s.dispatchEvent(new Event('change')); })()""")
+    browser.evaluate("document.getElementById('run').click()")
+    expected = local_rows(reference_store, "members")
+    browser.wait_for(f"document.querySelectorAll('#results tbody tr').length === {len(expected)}")
+    types = browser.evaluate("[...document.getElementById('download-format').options].map(o => o.value)")
+    assert types == ["text/csv", "text/tab-separated-values", "application/sparql-results+json",
+                     "application/sparql-results+xml"]
+    browser.evaluate("document.getElementById('download-format').value = 'text/csv'")
+    browser.evaluate("document.getElementById('download').click()")
+    target = tmp_path / "results.csv"
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not target.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert target.exists(), list(tmp_path.iterdir())
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"), newline="")))
+    assert sorted(r["memberLabel"] for r in rows) == sorted(r["memberLabel"] for r in expected)
+
+
+def test_the_page_has_a_favicon_and_no_failed_requests(page_server: KgServe, browser: Browser) -> None:
+    open_page(browser, page_server.url)
+    icon = browser.evaluate("document.querySelector('link[rel=icon]').href")
+    assert icon == page_server.url + "static/favicon.svg"
+    assert browser.evaluate("fetch('/favicon.ico').then(r => r.status + ' ' + r.headers.get('content-type'))") == \
+        "200 image/svg+xml; charset=utf-8"
+    failed = [(url, status) for url, status in browser.responses() if status >= 400]
+    assert not failed
+
+
+def test_a_page_of_another_origin_cannot_query_by_default(page_server: KgServe, browser: Browser) -> None:
+    # http://localhost:PORT is another origin than http://127.0.0.1:PORT, the same server.
+    other_origin = page_server.url.replace("127.0.0.1", "localhost")
+    open_page(browser, other_origin)
+    outcome = browser.evaluate(f"""fetch({json.dumps(page_server.sparql)}, {{method: "POST",
+        headers: {{"Content-Type": "application/x-www-form-urlencoded"}}, body: "query=ASK%7B%7D"}})
+        .then(r => "answered " + r.status, e => "refused: " + e.name)""")
+    assert outcome == "refused: TypeError"
+    same = browser.evaluate("""fetch('/sparql', {method: "POST", headers: {"Content-Type":
+        "application/x-www-form-urlencoded", Accept: "application/sparql-results+json"}, body: "query=ASK%7B%7D"})
+        .then(r => r.json()).then(d => d.boolean)""")
+    assert same is True
+
+
+def test_a_dns_rebinding_page_is_refused(page_server: KgServe) -> None:
+    port = urllib.parse.urlsplit(page_server.url).port
+    rebinding = Browser("--host-resolver-rules=MAP rebinding.example 127.0.0.1")
+    try:
+        rebinding.call("Page.navigate", url=f"http://rebinding.example:{port}/")
+        text = rebinding.wait_for("document.readyState === 'complete' && document.body && document.body.innerText")
+        assert "is not this server" in str(text) and "--allow-host rebinding.example" in str(text)
+        assert ("http://rebinding.example:%d/" % port, 403) in rebinding.responses()
+    finally:
+        rebinding.close()
