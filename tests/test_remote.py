@@ -11,6 +11,7 @@ and never appear in a message.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -239,11 +240,203 @@ def test_secrets_never_show(scratch: OxigraphServer, run_kg, tmp_path: Path) -> 
 def test_remote_options_are_in_every_store_command(run_kg) -> None:
     for command in ("build", "query", "export", "validate", "serve"):
         code, out, _ = run_kg(command, "--help")
-        assert code == 0 and "--store-token-file" in out and "--update-endpoint" in out, command
-        assert "KG_STORE_PASSWORD" in out, command
+        assert code == 0 and "kg help remote" in " ".join(out.split()), command  # explained once, there
+    code, out, _ = run_kg("help", "remote")
+    assert code == 0 and "--store-token-file" in out and "--update-endpoint" in out
+    assert "KG_STORE_PASSWORD" in out
 
 
 def test_no_secret_in_the_environment_leaks_into_settings_repr() -> None:
     settings = RemoteSettings.from_env({"KG_STORE_USER": "u", "KG_STORE_PASSWORD": SECRET, "KG_STORE_TOKEN": SECRET})
     assert settings.password == SECRET and SECRET not in repr(settings)
     assert os.environ.get("KG_STORE_PASSWORD") != SECRET
+
+
+# --- both stores, every method of the Store protocol -------------------------------------------------
+
+
+class Recording:
+    """A store whose method calls are recorded by name, to show a test called every one."""
+
+    def __init__(self, store: Store, called: set[str]) -> None:
+        self._store, self._called = store, called
+
+    def __getattr__(self, name: str):
+        self._called.add(name)
+        return getattr(self._store, name)
+
+    def __len__(self) -> int:
+        self._called.add("__len__")
+        return len(self._store)
+
+    def __contains__(self, graph: object) -> bool:
+        self._called.add("__contains__")
+        return graph in self._store
+
+
+def exercise(store: Store, called: set[str]) -> dict[str, object]:
+    """Every method of the protocol on ``store``; what each answered, to compare two stores."""
+    s = Recording(store, called)
+    seen: dict[str, object] = {"location": bool(s.location), "read_only": s.read_only, "closed": s.closed}
+    s.replace_graph(G1, [(A, NAME, Literal("Alice")), (A, KNOWS, B)])
+    s.replace_graph_ntriples(G2, f"<{C}> <{KNOWS}> <{A}> .\n<{A}> <{NAME}> \"Alice\" .\n")
+    s.replace_graphs_ntriples({URIRef(EX + "graph/3"): f"<{B}> <{NAME}> \"Bob\"@en .\n"})
+    s.replace_graph_ntriples(URIRef(EX + "graph/4"), f"<{B}> <{KNOWS}> <{C}> .\n", drop=[URIRef(EX + "graph/3")])
+    seen["add_quads"] = s.add_quads([(C, NAME, Literal("Carol"), URIRef(EX + "graph/5"))])
+    s.update(f"INSERT DATA {{ GRAPH <{EX}graph/6> {{ <{C}> <{NAME}> 'C.' }} }}")
+    seen["drop_graph"] = (s.drop_graph(URIRef(EX + "graph/6")), s.drop_graph(URIRef(EX + "graph/6")))
+    s.flush()
+    seen["graphs"] = s.graphs()
+    seen["has_graph"] = (s.has_graph(G1), s.has_graph(URIRef(EX + "graph/3")), G2 in s)
+    seen["graph"] = sorted(s.graph(G1))
+    seen["dataset"] = sorted((q[0], q[1], q[2], q[3]) for q in s.dataset().quads((None, None, None, None)))
+    seen["quads"] = sorted(s.quads())
+    seen["triples"] = (sorted(s.triples(G2)), sorted(s.triples()))
+    seen["get_value"] = (s.get_value(G1, A, NAME), s.get_value(G1, A, URIRef(EX + "none")))
+    seen["len"] = len(s)
+    seen["union_size"] = (s.union_size(), s.union_size(at_most=2))
+    seen["ask"] = s.query(f"ASK {{ <{A}> <{NAME}> 'Alice' }}")
+    names, rows = s.query("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o", limit=3)
+    seen["select"] = (names, rows)
+    seen["construct"] = sorted(s.query(f"CONSTRUCT {{ ?s <{KNOWS}> ?o }} WHERE {{ ?s <{KNOWS}> ?o }}"))
+    seen["prefixes"] = s.query("SELECT ?o WHERE { ex:a ex:name ?o }", prefixes={"ex": EX})
+    seen["select_values"] = sorted(s.select_values("SELECT ?s ?o WHERE { ?s ?p ?o }"), key=str)
+    seen["optimize"] = isinstance(s.optimize(), bool)
+    with store as same:  # the context manager closes the store
+        assert same is store
+    s.close()  # closing twice is harmless
+    seen["after"] = s.closed
+    return seen
+
+
+def test_both_stores_answer_every_method_of_the_protocol(scratch: OxigraphServer) -> None:
+    from test_store import protocol_members
+
+    called: set[str] = set()
+    embedded = exercise(Store.open(None), called)
+    remote = exercise(Store.open(scratch.query_url), called)
+    assert remote == embedded
+    assert embedded["graphs"] == [G1, G2, URIRef(EX + "graph/4"), URIRef(EX + "graph/5")]
+    assert embedded["len"] == 6 and embedded["union_size"] == (5, 2) and embedded["after"] is True
+    assert set(protocol_members(Store)) - {"open"} <= called | {"__enter__", "__exit__"}
+
+
+# --- the SPARQL client and its results codec -----------------------------------------------------------
+
+TERMS_DATA = (f'INSERT DATA {{ GRAPH <{G1}> {{ <{A}> <{NAME}> "x"@en, "7"^^<http://www.w3.org/2001/XMLSchema#integer>, '
+              f'"plain", _:b . _:b <{NAME}> "blank" }} }}')
+
+
+def test_json_and_xml_results_give_the_same_terms(scratch: OxigraphServer) -> None:
+    from kg.store.client import RESULTS_JSON, RESULTS_XML, SparqlClient, parse_results
+
+    client = SparqlClient(scratch.query_url, user_agent="kg-test")
+    client.update(TERMS_DATA, scratch.url + "/update")
+    select = f"SELECT ?s ?o ?none WHERE {{ GRAPH ?g {{ ?s <{NAME}> ?o }} }} ORDER BY ?o"
+    answers = {accept: parse_results(*(lambda a: (a.body, a.media_type))(client.query(select, accept=accept)))
+               for accept in (RESULTS_JSON, RESULTS_XML)}
+    json_rows, xml_rows = answers[RESULTS_JSON], answers[RESULTS_XML]
+    assert json_rows.variables == xml_rows.variables == ["s", "o", "none"]
+    assert json_rows.rows == xml_rows.rows and len(json_rows.rows) == 5
+    objects = {row["o"] for row in json_rows.rows if isinstance(row["o"], Literal)}
+    assert {Literal("x", lang="en"), Literal("plain"), Literal("blank"),
+            Literal("7", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))} == objects
+    assert all("none" not in row for row in json_rows.rows)
+    assert json_rows.tuples()[0][2] is None
+    blank_rows = [row for row in xml_rows.rows if row["o"] == Literal("blank")]
+    assert isinstance(blank_rows[0]["s"], BNode)
+    for accept in (RESULTS_JSON, RESULTS_XML):
+        answer = client.query(f"ASK {{ GRAPH ?g {{ <{A}> ?p ?o }} }}", accept=accept)
+        assert parse_results(answer.body, answer.media_type).boolean is True
+
+
+def test_the_codec_reads_both_syntaxes_and_refuses_what_is_not_results() -> None:
+    from kg.store.client import BadAnswer, parse_results
+
+    xml = (b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+           b'<variable name="x"/><variable name="y"/></head><results><result>'
+           b'<binding name="x"><uri>http://example.org/a</uri></binding>'
+           b'<binding name="y"><literal datatype="http://www.w3.org/2001/XMLSchema#decimal">1.50</literal></binding>'
+           b'</result><result><binding name="y"><literal xml:lang="fr">chat</literal></binding></result></results></sparql>')
+    json_text = (b'{"head": {"vars": ["x", "y"]}, "results": {"bindings": [{"x": {"type": "uri", "value": '
+                 b'"http://example.org/a"}, "y": {"type": "typed-literal", "value": "1.50", "datatype": '
+                 b'"http://www.w3.org/2001/XMLSchema#decimal"}}, {"y": {"type": "literal", "value": "chat", '
+                 b'"xml:lang": "fr"}}]}}')
+    for body, media in ((xml, "application/sparql-results+xml"), (xml, None), (json_text, None),
+                        (json_text, "application/sparql-results+json; charset=utf-8")):
+        results = parse_results(body, media)
+        assert results.tuples() == [(A, Literal("1.50", datatype=URIRef("http://www.w3.org/2001/XMLSchema#decimal"))),
+                                    (None, Literal("chat", lang="fr"))]
+        assert str(results.rows[0]["y"]) == "1.50"  # the lexical form as the server wrote it
+    assert parse_results(b'{"head": {}, "boolean": false}').boolean is False
+    refused = {
+        b"": "an empty body",
+        b"   \n": "an empty body",
+        b'{"head": {"vars": ["x"]}, "results": {"bind': "not SPARQL results JSON (JSONDecodeError",
+        b'{"head": {"vars": ["x"]}}': "no head.vars or results.bindings",
+        b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": "a"}]}}': "binding is not a term",
+        b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "triple", "value": {}}}]}}': "RDF-star",
+        b"<sparql><head/></sparql>": "its root is 'sparql'",
+        b"<sparql": "not SPARQL results XML",
+    }
+    for body, message in refused.items():
+        with pytest.raises(BadAnswer, match=re.escape(message)):
+            parse_results(body)
+    with pytest.raises(BadAnswer, match="a text/html document instead of SPARQL results"):
+        parse_results(b"<html><body>busy</body></html>", "text/html; charset=utf-8")
+
+
+class Failing:
+    """An HTTP server on 127.0.0.1 answering every request with ``status`` and ``body``."""
+
+    def __init__(self, status: int, body: bytes, content_type: str = "text/html") -> None:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _answer(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/query"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_errors_carry_the_servers_message(scratch: OxigraphServer) -> None:
+    from kg.store.client import EndpointUnreachable, HttpStatusError, SparqlClient
+
+    client = SparqlClient(scratch.query_url, user_agent="kg-test")
+    with pytest.raises(HttpStatusError) as rejected:
+        client.query("SELEKT * WHERE { ?s ?p ?o }")
+    assert rejected.value.status == 400 and "error at 1:" in rejected.value.message
+    with Store.open(scratch.query_url) as store, pytest.raises(QueryError) as caught:
+        store.query("SELEKT * WHERE { ?s ?p ?o }")
+    assert str(caught.value) == f"the server rejected the query: {rejected.value.message}"
+    broken = Failing(500, b"<html><head><title>oops</title></head><body><h1>Broken</h1>\n disk full</body></html>")
+    try:
+        with pytest.raises(HttpStatusError) as failed:
+            SparqlClient(broken.url, user_agent="kg-test").query("ASK {}")
+        assert failed.value.status == 500 and failed.value.message == "oops Broken disk full"
+        with Store.open(broken.url) as store, pytest.raises(StoreError) as caught_store:
+            store.graphs()
+        assert str(caught_store.value) == f"store {broken.url}: cannot query: HTTP 500: oops Broken disk full"
+    finally:
+        broken.close()
+    dead = f"http://127.0.0.1:{free_port()}/query"
+    with pytest.raises(EndpointUnreachable) as unreachable:
+        SparqlClient(dead, user_agent="kg-test").query("ASK {}")
+    assert unreachable.value.reason == "connection refused" and not unreachable.value.timed_out

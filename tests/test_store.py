@@ -336,3 +336,100 @@ def test_other_process_writing_locks_writers_but_not_readers(store_path: Path) -
     assert not (store_path / LOCK_FILE).exists()
     with Store.open(store_path) as after:
         assert after.graphs() == [G1, G2]
+
+
+# --- kg.store.open and the Store protocol ----------------------------------------------------------
+
+
+def test_open_picks_the_store_from_the_location(tmp_path: Path) -> None:
+    import kg.store
+    from kg.store import EmbeddedStore, RemoteStore
+
+    for location in (None, ":memory:", tmp_path / "as-path", str(tmp_path / "as-text")):
+        with kg.store.open(location) as opened:
+            assert isinstance(opened, EmbeddedStore)
+            assert opened.location == (":memory:" if location in (None, ":memory:") else str(location))
+    with Store.open(tmp_path / "as-path", read_only=True) as again:  # Store.open is kg.store.open
+        assert isinstance(again, EmbeddedStore) and again.read_only
+    for url in ("http://127.0.0.1:9/query", "HTTPS://example.org/sparql"):
+        remote = kg.store.open(url)  # nothing is asked of the server until a method needs it
+        assert isinstance(remote, RemoteStore) and remote.location == url
+        remote.close()
+        assert remote.closed
+    with pytest.raises(StoreError, match="holds a password"):
+        kg.store.open("http://kg:secret@127.0.0.1:9/query")
+    with pytest.raises(StoreError, match="no store at"):
+        kg.store.open(tmp_path / "absent", create=False)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="is not a kg store"):
+        kg.store.open(tmp_path / "file")
+
+
+SHARED = {"open", "__enter__", "__exit__", "__contains__", "graph", "dataset"}
+"""Protocol members with one implementation, in the protocol, that both stores inherit."""
+
+
+def protocol_members(protocol: type) -> dict[str, object]:
+    """The methods and properties a protocol declares (its own, not its bases')."""
+    return {name: value for name, value in vars(protocol).items()
+            if (not name.startswith("_") or name in ("__len__", "__contains__", "__enter__", "__exit__"))
+            and (callable(value) or isinstance(value, (property, staticmethod)))}
+
+
+def test_both_stores_implement_every_member_of_the_protocol() -> None:
+    import inspect
+
+    from kg.store import BulkStore, EmbeddedStore, RemoteStore
+
+    members = protocol_members(Store)
+    assert {"replace_graph", "query", "select_values", "union_size", "__len__", "location", "closed"} <= set(members)
+    for implementation in (EmbeddedStore, RemoteStore):
+        for name, declared in members.items():
+            given = inspect.getattr_static(implementation, name)
+            if name in SHARED:
+                assert given is declared, (implementation.__name__, name)
+                continue
+            assert given is not declared, f"{implementation.__name__} does not implement {name}"
+            if isinstance(declared, property):
+                assert isinstance(given, property), (implementation.__name__, name)
+                continue
+            wanted = inspect.signature(declared)
+            got = inspect.signature(getattr(implementation, name))
+            assert [(p.name, p.kind) for p in got.parameters.values()] == \
+                [(p.name, p.kind) for p in wanted.parameters.values()], (implementation.__name__, name)
+        for capability in ("supports_bulk_load", "supports_optimize", "fast_order_by", "strict_casts"):
+            assert capability in Store.__annotations__
+            assert hasattr(implementation, capability)
+    for name in protocol_members(BulkStore):
+        assert inspect.getattr_static(EmbeddedStore, name) is not vars(BulkStore)[name], name
+    with Store.open(None) as memory:
+        assert memory.supports_bulk_load and memory.strict_casts and not memory.fast_order_by
+        assert not memory.supports_optimize and memory.optimize() is False  # no files to compact
+    remote = Store.open("http://127.0.0.1:9/query")
+    assert not (remote.supports_bulk_load or remote.supports_optimize or remote.strict_casts)
+    assert remote.fast_order_by
+
+
+def test_importing_the_store_loads_no_rdflib_or_http() -> None:
+    """``import kg.store`` and reading plain values from an embedded store load neither rdflib
+    nor an HTTP client: a short command pays for them only when it needs them."""
+    script = textwrap.dedent(
+        """
+        import sys
+        import kg.store
+        heavy = ("rdflib", "urllib.request", "SPARQLWrapper", "pyoxigraph")
+        print(sorted(m for m in heavy if m in sys.modules))
+        store = kg.store.open(None)
+        print(list(store.select_values("SELECT ?n WHERE { VALUES ?n { 1 2 } }")), len(store))
+        print(sorted(m for m in heavy if m in sys.modules))
+        store.query("ASK {}")
+        print("rdflib" in sys.modules)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    before, values, opened, after_query = done.stdout.splitlines()
+    assert before == "[]"
+    assert values == "[('1',), ('2',)] 0"
+    assert opened == "['pyoxigraph']"
+    assert after_query == "True"  # a query's answer is rdflib terms
