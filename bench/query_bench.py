@@ -1,19 +1,35 @@
-"""Query benchmark: every named query on the embedded store vs rdflib's in-memory store, side by side.
+"""Query benchmark: every named query on the embedded store vs rdflib's in-memory store, side by
+side; and, with ``--startup``, what a one-shot ``kg query NAME`` costs next to a one-shot
+pyoxigraph script.
 
 Usage::
 
     python bench/query_bench.py ../shared/data/bbc-news [--copies 2] [--work DIR]
     python bench/query_bench.py --store PATH [--only NAME ...] [--queries DIR] [--baseline DIR]
+    python bench/query_bench.py --startup [--store PATH] [--only NAME ...] [--runs 20]
+
+**Start-up** (``--startup``): on the small store of the bundled article (built with ``kg build``
+into a temporary folder unless ``--store`` is given), each named query (default: agreements)
+runs as a fresh process, ``--runs`` times, interleaved with the same number of runs of
+
+* ``python -c pass`` (the interpreter alone),
+* a one-shot pyoxigraph script: open the store read-only, run the same query text, print each
+  row's values as CSV,
+* ``python -m kg query NAME --store S -f csv``;
+
+printed: p50 and p95 wall milliseconds of each, kg's p50 over the script's (the target is 2×),
+and where kg's import time goes (``python -X importtime``, grouped by top-level package). The
+``kg`` package is byte-compiled first, as a wheel install leaves it.
 
 With a corpus, a synthetic corpus of ``--copies`` copies with varied names is generated
 (``bench/synthetic.py``) and built with ``kg build`` into ``WORK/store`` (kept, and reused by
 the next run with the same ``--work``); with ``--store``, an existing store is used. The store
 should hold at least a million triples (the script says so if it does not).
 
-Every public named query (``kg query --list`` without the ``view_*`` queries, which feed the
-graph views and exports; ``--all`` adds them) then runs, without parameters:
+Every public named query (``kg query --list``; ``--all`` adds the internal ``view_*`` queries
+of ``kg/graph/queries``, which feed the graph views and exports) then runs, without parameters:
 
-* on the store, through ``kg.query.run_query`` (what ``kg query`` does: rows converted to
+* on the store, through ``kg.sparql.run_query`` (what ``kg query`` does: rows converted to
   rdflib terms, and sorted by kg when the ORDER BY names answer columns, see
   ``kg/ordering.py``), ``--runs`` times after one warm-up run;
 * on the same store through pyoxigraph alone, the whole text (ORDER BY included) evaluated
@@ -45,6 +61,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -144,9 +161,112 @@ def _rdflib_server(store_path: str, runs: int, timeout: float, connection) -> No
         connection.send((times, rows))
 
 
+ONE_SHOT = """\
+import sys
+
+import pyoxigraph
+
+store = pyoxigraph.Store.read_only(sys.argv[1])
+with open(sys.argv[2], encoding="utf-8") as text:
+    answer = store.query(text.read())
+out = sys.stdout
+out.write(",".join(variable.value for variable in answer.variables) + "\\r\\n")
+for solution in answer:
+    out.write(",".join("" if term is None else term.value for term in solution) + "\\r\\n")
+"""
+"""The one-shot pyoxigraph script ``--startup`` compares ``kg query`` with (no CSV quoting: the
+bundled article's answers need none)."""
+
+
+def _wall(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=True, env=_env())
+    return time.perf_counter() - started
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("KG_STORE", "PYTHONPROFILEIMPORTTIME")}
+
+
+def import_breakdown(command: list[str]) -> list[tuple[str, float]]:
+    """(top-level package, ms) of what ``command`` spends importing (``python -X importtime``):
+    each module's own time charged to its top-level package, largest first."""
+    done = subprocess.run([command[0], "-X", "importtime", *command[1:]], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, check=True, env=_env())
+    totals: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        own, _cumulative, name = line[len("import time:"):].split("|")
+        root = name.strip().split(".")[0]
+        totals[root] = totals.get(root, 0.0) + int(own) / 1000
+    return sorted(totals.items(), key=lambda item: -item[1])
+
+
+def startup(args: argparse.Namespace) -> int:
+    """``--startup``: one-shot ``kg query NAME`` against a one-shot pyoxigraph script."""
+    from kg.sparql.catalogue import load_query
+
+    work = Path(tempfile.mkdtemp(prefix="kg-startup-"))
+    store = args.store
+    if store is None:
+        store = work / "store"
+        subprocess.run([sys.executable, "-m", "kg", "build", "--quiet", "--store", str(store)], check=True,
+                       env=_env())
+    import compileall
+
+    import kg
+
+    # as a wheel install leaves it: byte-compiled (with PYTHONDONTWRITEBYTECODE set, a source
+    # checkout would compile every kg module again in every run)
+    compileall.compile_dir(str(Path(kg.__file__).parent), quiet=1)
+    script = work / "one_shot.py"
+    script.write_text(ONE_SHOT, encoding="utf-8")
+    print(f"Machine: {machine()}\nBefore: {load()}\nStore: {store}; {args.runs} runs of each, interleaved\n")
+    print("| query | rows | python -c pass p50 ms | pyoxigraph script p50 / p95 ms | kg query p50 / p95 ms | "
+          "kg / script |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in args.only or ["agreements"]:
+        query = load_query(name)
+        text = work / f"{name}.rq"
+        text.write_text(query.text, encoding="utf-8")
+        commands = {
+            "python": [sys.executable, "-c", "pass"],
+            "script": [sys.executable, str(script), str(store), str(text)],
+            "kg": [sys.executable, "-m", "kg", "query", name, "--store", str(store), "-f", "csv"],
+        }
+        shown = subprocess.run(commands["kg"], capture_output=True, text=True, check=True, env=_env()).stdout
+        theirs = subprocess.run(commands["script"], capture_output=True, text=True, check=True, env=_env()).stdout
+        rows = len(shown.splitlines()) - 1
+        if sorted(shown.splitlines()) != sorted(theirs.splitlines()):
+            print(f"warning: {name}: kg and the script print different rows", file=sys.stderr)
+        times: dict[str, list[float]] = {key: [] for key in commands}
+        for key in commands:  # warm-up: the store's files and the interpreter in the page cache
+            _wall(commands[key])
+        for _ in range(args.runs):
+            for key, command in commands.items():
+                times[key].append(_wall(command))
+        p50 = {key: 1000 * percentile(values, 50) for key, values in times.items()}
+        p95 = {key: 1000 * percentile(values, 95) for key, values in times.items()}
+        print(f"| {name} | {rows} | {p50['python']:.0f} | {p50['script']:.0f} / {p95['script']:.0f} | "
+              f"{p50['kg']:.0f} / {p95['kg']:.0f} | {p50['kg'] / p50['script']:.2f} |", flush=True)
+        if name == (args.only or ["agreements"])[0]:
+            breakdown = import_breakdown(commands["kg"])
+    total = sum(ms for _root, ms in breakdown)
+    print(f"\nImports of `kg query` (python -X importtime, one run): {total:.0f} ms in all, by package")
+    for root, ms in breakdown[:12]:
+        print(f"  {root:<24} {ms:7.1f} ms")
+    print(f"\nAfter: {load()}")
+    if args.store is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="kg query benchmark (see the module docstring)")
     parser.add_argument("corpus", nargs="?", help="a folder of articles, e.g. ../shared/data/bbc-news")
+    parser.add_argument("--startup", action="store_true", help="one-shot kg query NAME against a one-shot "
+                        "pyoxigraph script, on the bundled article's store (or --store)")
     parser.add_argument("--store", type=Path, help="use this existing store instead of building one")
     parser.add_argument("--copies", type=int, default=2, help="synthetic copies of the corpus (default 2)")
     parser.add_argument("--work", type=Path, help="where to build the store (default: a temporary folder)")
@@ -162,21 +282,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, metavar="DIR", help="a folder of other texts of the queries "
                         "(NAME.rq) that rdflib also runs; × faster is taken against its faster text")
     args = parser.parse_args(argv)
+    if args.startup:
+        return startup(args)
     if not args.store and not args.corpus:
         parser.error("give a corpus folder or --store PATH")
 
-    from kg.query import load_query, named_queries, run_query
+    from kg.sparql import load_query, named_queries, run_query
     from kg.store import Store
 
     # which queries, before anything is built or loaded
     names = list(named_queries(args.queries))
+    if args.all and args.queries is None:
+        from kg.sparql import internal_queries
+
+        names += list(internal_queries())
     if args.only:
         unknown = sorted(set(args.only) - set(names))
         if unknown:
             parser.error(f"unknown queries: {', '.join(unknown)}")
         names = [name for name in names if name in args.only]
-    elif not args.all:
-        names = [name for name in names if not name.startswith("view_")]
     if not names:
         parser.error("no queries to run")
 

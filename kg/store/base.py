@@ -169,7 +169,7 @@ class Store(Protocol):
 
         copy = Dataset(default_union=True)
         for s, p, o, g in self.quads():
-            copy.add((s, p, o, g))
+            copy.add((s, p, o, g))  # type: ignore[arg-type]  # rdflib takes a graph's name here too
         return copy
 
     def quads(self, graph_iri: URIRef | None = None) -> Iterator[Quad]:

@@ -37,7 +37,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -179,6 +179,14 @@ def _remove_bulk_leftovers(directory: Path) -> None:
             if _BULK_FILE.match(entry):
                 with contextlib.suppress(OSError):
                     (directory / entry).unlink()
+
+
+def _count(engine: ox.Store, sparql: str) -> int:
+    """The number a ``SELECT (COUNT(*) AS ?n)`` query answers."""
+    answer = engine.query(sparql)
+    assert isinstance(answer, ox.QuerySolutions)
+    first = next(iter(answer))[0]
+    return int(first.value) if first is not None else 0
 
 
 def _check_store_dir(path: Path) -> bool:
@@ -525,7 +533,7 @@ class EmbeddedStore(Store):
         one version of the store. Losing files after the first block raises ``StoreError``.
         """
         def start(engine: ox.Store) -> tuple[Iterator[ox.Quad], list[ox.Quad]]:
-            found = iter(engine.quads_for_pattern(*pattern))
+            found = iter(engine.quads_for_pattern(*pattern))  # type: ignore[arg-type]
             return found, list(itertools.islice(found, _BATCH))
 
         found, head = self._read(action, start)
@@ -545,7 +553,7 @@ class EmbeddedStore(Store):
         for name in names:
             graph = URIRef(name.value)
             for quad in self._stream("read quads", (None, None, None, name)):
-                yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object), graph)
+                yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object), graph)  # type: ignore[misc]
 
     def triples(self, graph_iri: URIRef | None = None) -> Iterator[Triple]:
         """The triples of one named graph, or of the union of all graphs (each triple once)."""
@@ -560,7 +568,7 @@ class EmbeddedStore(Store):
         from kg.store.terms import from_engine, graph_node, to_engine
 
         try:
-            pattern = (to_engine(subject), to_engine(predicate), None, graph_node(graph_iri))
+            pattern: tuple[Any, Any, Any, Any] = (to_engine(subject), to_engine(predicate), None, graph_node(graph_iri))
         except ValueError as error:
             raise StoreError(f"invalid term in lookup: {error}") from None
         first = self._read("read a value", lambda engine: next(iter(engine.quads_for_pattern(*pattern)), None))
@@ -569,8 +577,7 @@ class EmbeddedStore(Store):
     def __len__(self) -> int:
         """The number of quads: triples counted once per named graph holding them."""
         def count(engine: ox.Store) -> int:
-            union = engine.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-            return len(engine) - int(next(iter(union))[0].value)
+            return len(engine) - _count(engine, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
 
         return self._read("count quads", count)
 
@@ -579,8 +586,7 @@ class EmbeddedStore(Store):
         count stops there (the answer is then at most ``at_most``): asking "more than N?" of a
         large store need not count all of it."""
         pattern = "?s ?p ?o" if at_most is None else f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {int(at_most)}"
-        return self._read("count triples", lambda engine: int(
-            next(iter(engine.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))[0].value))
+        return self._read("count triples", lambda engine: _count(engine, f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"))
 
     # -- SPARQL
 
@@ -657,12 +663,11 @@ class EmbeddedStore(Store):
         a malformed update.
         """
         engine = self._writable()
-        options = {"prefixes": dict(prefixes)} if prefixes else {}
         # The re-synchronisation follows on a new line (the update may end in a comment),
         # after a ";" unless the update already ends with one.
         for joined in (f"{sparql}\n;\n{UNION_RESYNC}", f"{sparql}\n{UNION_RESYNC}"):
             try:
-                engine.update(joined, **options)
+                engine.update(joined, prefixes=dict(prefixes) if prefixes else None)
                 return
             except SyntaxError:
                 continue
