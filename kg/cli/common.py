@@ -4,7 +4,6 @@ with its connection options) and ``--param`` parsing."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 
@@ -55,6 +54,8 @@ def remote_store_url(url: str, args: argparse.Namespace):
         if not sys.stdin.isatty():
             raise UsageError("--ask-store-password needs a terminal to type the password in; "
                              f"use ${ENV['password']} or --store-password-file instead")
+        import getpass
+
         password = getpass.getpass(f"password for {user} at {url}: ")
     settings = RemoteSettings.from_env(
         update_endpoint=getattr(args, "update_endpoint", None),
@@ -71,39 +72,57 @@ def remote_store_url(url: str, args: argparse.Namespace):
 
 
 def add_store_option(p: argparse.ArgumentParser) -> None:
+    """``--store`` and the remote-store options; these parse everywhere but are explained once,
+    in ``kg help remote``, so that every command's ``--help`` stays short."""
     p.add_argument("--store", metavar="PATH|URL",
                    help=f"store directory, or the URL of a SPARQL query endpoint "
-                        f"(default: $KG_STORE or ./{DEFAULT_STORE})")
-    add_remote_options(p)
+                        f"(default: $KG_STORE or ./{DEFAULT_STORE}; a URL's connection options: kg help remote)")
+    add_remote_options(p, shown=False)
 
 
-def add_remote_options(p: argparse.ArgumentParser) -> None:
-    """Connection options for a remote store; secrets are read from files, a prompt or the environment."""
-    g = p.add_argument_group(
-        "remote store (--store http://…)",
-        "Credentials never go on the command line: the password comes from $KG_STORE_PASSWORD, "
-        "--store-password-file or --ask-store-password; a bearer token from $KG_STORE_TOKEN or "
-        "--store-token-file.")
-    g.add_argument("--update-endpoint", metavar="URL",
-                   help="SPARQL Update endpoint (default: $KG_UPDATE_ENDPOINT, else the service description, "
-                        "else …/query → …/update, else the query URL)")
-    g.add_argument("--gsp-endpoint", metavar="URL",
-                   help="Graph Store Protocol endpoint to load graphs through (default: $KG_GSP_ENDPOINT; "
-                        "without one, SPARQL Update only)")
-    g.add_argument("--store-user", metavar="USER", help="user name for HTTP authentication (default: $KG_STORE_USER)")
-    g.add_argument("--store-password-file", metavar="FILE", help="read the password from the first line of FILE")
-    g.add_argument("--ask-store-password", action="store_true", help="type the password at a prompt")
-    g.add_argument("--store-token-file", metavar="FILE", help="read a bearer token from the first line of FILE")
-    g.add_argument("--store-auth", choices=("basic", "digest"), default=None,
-                   help="HTTP authentication scheme for the user and password (default: $KG_STORE_AUTH or basic)")
-    g.add_argument("--store-union", choices=("auto", "kg", "server"), default=None,
-                   help="who keeps the default graph the union of the named graphs: kg (writes it) or the "
-                        "server (Virtuoso, GraphDB, union-default-graph setups); auto asks the service "
-                        "description (default: $KG_STORE_UNION or auto)")
-    g.add_argument("--store-timeout", type=float, metavar="SECONDS",
-                   help="time limit of each HTTP request (default: $KG_STORE_TIMEOUT or 60)")
-    g.add_argument("--store-batch", type=int, metavar="N",
-                   help="most triples sent in one write request (default: $KG_STORE_BATCH or 5000)")
+REMOTE_TITLE = "remote store (--store http://…)"
+REMOTE_DESCRIPTION = ("Every command that takes --store takes these options too. Credentials never go on the "
+                      "command line: the password comes from $KG_STORE_PASSWORD, --store-password-file or "
+                      "--ask-store-password; a bearer token from $KG_STORE_TOKEN or --store-token-file.")
+
+
+def remote_help() -> str:
+    """The text of ``kg help remote``: the remote-store options, with their help."""
+    parser = argparse.ArgumentParser(prog="kg", usage="kg COMMAND --store URL [remote store options]",
+                                     add_help=False)
+    add_remote_options(parser)
+    return parser.format_help()
+
+
+def add_remote_options(p: argparse.ArgumentParser, *, shown: bool = True) -> None:
+    """Connection options for a remote store; secrets are read from files, a prompt or the environment.
+
+    ``shown=False`` adds them without help text (``kg help remote`` shows it)."""
+    g = p.add_argument_group(REMOTE_TITLE, REMOTE_DESCRIPTION) if shown else p
+
+    def add(*names: str, help: str, **kwargs) -> None:  # noqa: A002 - argparse's own name
+        g.add_argument(*names, help=help if shown else argparse.SUPPRESS, **kwargs)
+
+    add("--update-endpoint", metavar="URL",
+        help="SPARQL Update endpoint (default: $KG_UPDATE_ENDPOINT, else the service description, "
+             "else …/query → …/update, else the query URL)")
+    add("--gsp-endpoint", metavar="URL",
+        help="Graph Store Protocol endpoint to load graphs through (default: $KG_GSP_ENDPOINT; "
+             "without one, SPARQL Update only)")
+    add("--store-user", metavar="USER", help="user name for HTTP authentication (default: $KG_STORE_USER)")
+    add("--store-password-file", metavar="FILE", help="read the password from the first line of FILE")
+    add("--ask-store-password", action="store_true", help="type the password at a prompt")
+    add("--store-token-file", metavar="FILE", help="read a bearer token from the first line of FILE")
+    add("--store-auth", choices=("basic", "digest"), default=None,
+        help="HTTP authentication scheme for the user and password (default: $KG_STORE_AUTH or basic)")
+    add("--store-union", choices=("auto", "kg", "server"), default=None,
+        help="who keeps the default graph the union of the named graphs: kg (writes it) or the "
+             "server (Virtuoso, GraphDB, union-default-graph setups); auto asks the service "
+             "description (default: $KG_STORE_UNION or auto)")
+    add("--store-timeout", type=float, metavar="SECONDS",
+        help="time limit of each HTTP request (default: $KG_STORE_TIMEOUT or 60)")
+    add("--store-batch", type=int, metavar="N",
+        help="most triples sent in one write request (default: $KG_STORE_BATCH or 5000)")
 
 
 def parse_params(items: list[str]) -> dict[str, str]:
