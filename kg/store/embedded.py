@@ -563,6 +563,12 @@ class EmbeddedStore(Store):
         for quad in self._stream("read triples", (None, None, None, name)):
             yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object))  # type: ignore[misc]
 
+    def union_ntriples(self) -> str:
+        """The union of all graphs as N-Triples text, written by the engine in one pass (no
+        rdflib terms): for tools that read RDF text, such as ``kg validate``'s SHACL engine."""
+        return self._read("read triples", lambda engine: engine.dump(
+            format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())).decode("utf-8")
+
     def get_value(self, graph_iri: URIRef, subject: Node, predicate: Node) -> Term | None:
         """One object of (subject, predicate, ?) in a named graph, or None."""
         from kg.store.terms import from_engine, graph_node, to_engine
