@@ -31,7 +31,7 @@ from kg.query import named_queries
 from kg.rdf import iris
 from kg.reading.sources import read_file
 from kg.store import LOCK_FILE, Store
-from conftest import assert_graph_answer_in_default_graph
+from conftest import assert_graph_answer_in_default_graph, run_kg_process
 from query_contract import CONTRACT
 
 ARTICLES = Path(__file__).resolve().parent / "articles"
@@ -80,7 +80,7 @@ def ask(reference_store: Path, run_kg):
 def parser_commands() -> list[str]:
     """Every subcommand the parser advertises, so a new one is covered by the help test."""
     (subparsers,) = [a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return sorted(subparsers.choices)
+    return sorted(action.dest for action in subparsers._choices_actions)  # without aliases
 
 
 COMMANDS = parser_commands()
@@ -90,16 +90,114 @@ def test_the_documented_commands_exist() -> None:
     assert {"build", "query", "export", "validate"} <= set(COMMANDS)
 
 
+HELP_LINES = 45
+"""The most lines any ``kg COMMAND --help`` may take at 100 columns."""
+
+WIDE = {"COLUMNS": "100"}
+
+
 @pytest.mark.parametrize("command", [None, *COMMANDS])
 def test_help_exits_0_and_prints_usage(run_kg, command: str | None) -> None:
     args = [command] if command else []
-    code, out, err = run_kg(*args, "--help")
+    code, out, err = run_kg(*args, "--help", env=WIDE)
     assert code == 0, err
     assert out.startswith("usage: kg" + (f" {command}" if command else ""))
     if command is None:
         for name in COMMANDS:
             assert name in out
+        assert "kg help remote" in out
     assert err == ""
+    assert len(out.splitlines()) <= HELP_LINES, f"kg {command} --help takes {len(out.splitlines())} lines"
+    assert "--store-token-file" not in out, "the remote-store options are explained once, in kg help remote"
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c != "help"])
+def test_every_command_has_a_description(command: str) -> None:
+    (subparsers,) = [a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert subparsers.choices[command].description, f"kg {command} --help says nothing about what it does"
+
+
+def test_kg_help_remote_explains_the_remote_store_options_once(run_kg) -> None:
+    code, out, err = run_kg("help", "remote")
+    assert code == 0 and err == "", err
+    for option in ("--update-endpoint", "--gsp-endpoint", "--store-user", "--store-password-file",
+                   "--ask-store-password", "--store-token-file", "--store-auth", "--store-union", "--store-timeout",
+                   "--store-batch"):
+        assert out.count(option + " ") + out.count(option + "\n") >= 1, option
+    assert "KG_STORE_PASSWORD" in out
+    code, out, err = run_kg("help", "validate")
+    assert code == 0 and out.startswith("usage: kg validate")
+    code, out, err = run_kg("help", "nosuchtopic")
+    assert code == 2 and "nosuchtopic" in one_line(err) and "remote" in err
+
+
+def test_the_command_table_matches_the_command_modules() -> None:
+    """``kg --help`` lists each command from kg.cli.COMMANDS without importing its module:
+    every module is in the table, and the summary shown is the one the module registers."""
+    import pkgutil
+
+    import kg.cli as cli
+
+    modules = {m.name for m in pkgutil.iter_modules(cli.__path__) if not m.name.startswith("_")} - {"common"}
+    assert modules == set(cli.command_modules())
+    (subparsers,) = [a for a in make_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    registered = {action.dest: action.help for action in subparsers._choices_actions}
+    for name, command in cli.COMMANDS.items():
+        assert registered[name] == command.summary, name
+        for alias in command.aliases:
+            assert subparsers.choices[alias] is subparsers.choices[name]
+
+
+IMPORTS = ("import sys\nfrom kg.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+           "print('MODULES', ' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+           "('kg', 'rdflib', 'pyoxigraph', 'networkx', 'pyshacl', 'pyshacl_turbo'))))")
+
+
+def modules_imported_by(*argv: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", IMPORTS.format(argv=list(argv))], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("MODULES")]
+    return set(line.split()[1:])
+
+
+def test_kg_help_imports_no_command_module() -> None:
+    assert modules_imported_by("--help") == {"kg", "kg.cli", "kg.errors"}
+    # a command's help imports that command's module only
+    loaded = modules_imported_by("validate", "--help")
+    assert "kg.cli.validate" in loaded
+    assert not {"kg.cli.build", "kg.cli.query", "kg.cli.serve", "kg.cli.export", "rdflib", "pyshacl"} & loaded
+
+
+def test_an_unknown_option_of_a_command_prints_that_commands_usage(run_kg) -> None:
+    code, out, err = run_kg("validate", "--no-such-option")
+    assert code == 2 and out == ""
+    assert err.startswith("usage: kg validate") and "unrecognized arguments: --no-such-option" in err
+    code, out, err = run_kg("link", "refresh-snapshot", "--no-such-option")
+    assert code == 2 and err.startswith("usage: kg link refresh-snapshot"), err
+    code, out, err = run_kg("--no-such-option", "validate")
+    assert code == 2 and err.startswith("usage: kg [-h]"), err
+
+
+def test_debug_works_before_and_after_the_command(monkeypatch, capsys) -> None:
+    import kg.cli.validate as validate
+
+    def broken(args: argparse.Namespace) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(validate, "run", broken)
+    assert main(["validate"]) == 1
+    assert "internal error: RuntimeError: a bug (run with --debug" in one_line(capsys.readouterr().err)
+    for argv in (["--debug", "validate"], ["validate", "--debug"]):
+        with pytest.raises(RuntimeError, match="a bug"):
+            main(argv)
+
+
+def test_kg_analyze_is_kg_analyse(reference_store: Path, run_kg) -> None:
+    code, british, err = run_kg("analyze", "--store", reference_store, "--top", "3")
+    assert code == 0, err
+    code, out, err = run_kg("analyse", "--store", reference_store, "--top", "3")
+    assert code == 0 and out == british
 
 
 def test_console_script_runs(tmp_path: Path) -> None:
@@ -391,6 +489,153 @@ def test_validate_conforms(reference_store: Path, run_kg) -> None:
     code, out, err = run_kg("validate", "--store", reference_store)
     assert code == 0, out + err
     assert "conforms" in out and "NOT" not in out
+
+
+# Both SHACL engines give the same verdict: on the linked reference store, and after each of
+# these breakages, one per kind of constraint the shapes use (the link shapes' too).
+PREFIXES = """PREFIX kgo: <https://w3id.org/kgnews/ontology#> PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX nif: <http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#> PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+ALB = "<https://w3id.org/kgnews/id/country/ALB>"
+FIRST_SENTENCE = "{ SELECT ?s ?b WHERE { ?s a kgo:Sentence ; nif:beginIndex ?b } ORDER BY ?s LIMIT 1 }"
+BREAKAGES = {  # constraint → SPARQL Update that breaks it
+    "minCount": f"DELETE WHERE {{ {ALB} kgo:iso3 ?x }}",
+    "maxCount": f"INSERT DATA {{ {ALB} kgo:iso3 'ALX' }}",
+    "pattern": f"DELETE {{ {ALB} kgo:iso3 ?x }} INSERT {{ {ALB} kgo:iso3 'alb' }} WHERE {{ {ALB} kgo:iso3 ?x }}",
+    "datatype": "DELETE { ?a dcterms:date ?d } INSERT { ?a dcterms:date '5 December 2012' } "
+                "WHERE { ?a a schema:NewsArticle ; dcterms:date ?d }",
+    "ill-typed": "DELETE { ?a dcterms:date ?d } INSERT { ?a dcterms:date '5 December 2012'^^xsd:date } "
+                 "WHERE { ?a a schema:NewsArticle ; dcterms:date ?d }",
+    "minInclusive": f"DELETE {{ ?s nif:beginIndex ?b }} INSERT {{ ?s nif:beginIndex -1 }} WHERE {{ {FIRST_SENTENCE} }}",
+    "lessThanOrEquals": f"DELETE {{ ?s nif:beginIndex ?b }} INSERT {{ ?s nif:beginIndex 100000 }} "
+                        f"WHERE {{ {FIRST_SENTENCE} }}",
+    "nodeKind": "INSERT { ?a dcterms:publisher 'AFP' } WHERE { ?a a schema:NewsArticle }",
+    "class": f"INSERT {{ ?s dcterms:isPartOf <https://example.org/not-an-article> }} WHERE {{ {FIRST_SENTENCE} }}",
+    "or": "INSERT { ?m prov:wasDerivedFrom <https://example.org/nothing> } WHERE "
+          "{ { SELECT ?m WHERE { ?m a org:Membership ; prov:wasDerivedFrom ?x } ORDER BY ?m LIMIT 1 } }",
+    "qualifiedMaxCount": f"INSERT DATA {{ {ALB} owl:sameAs <http://www.wikidata.org/entity/Q1> }}",
+    "not": f"INSERT DATA {{ {ALB} owl:sameAs <https://sws.geonames.org/x/> }}",
+    "hasValue": "DELETE { ?m kgo:inferred ?v } INSERT { ?m kgo:inferred false } WHERE "
+                "{ { SELECT ?m ?v WHERE { ?m kgo:viaGroup ?g ; kgo:inferred ?v } ORDER BY ?m LIMIT 1 } }",
+    "in": "INSERT DATA { <https://w3id.org/kgnews/id/check/x> a kgo:RoleCheck ; kgo:verdict 'maybe' }",
+    "targetSubjectsOf": f"INSERT DATA {{ {ALB} skos:altLabel 5 ; kgo:mentionedIn <https://example.org/x> }}",
+}
+
+
+@pytest.fixture(scope="module")
+def linked_union(reference_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    """The union of the reference store after kg link, as an rdflib graph."""
+    store = tmp_path_factory.mktemp("linked") / "store"
+    import shutil
+
+    shutil.copytree(reference_store, store)
+    assert main(["link", "--quiet", "--store", str(store)]) == 0
+    with Store.open(store, read_only=True) as s:
+        graph = Graph()
+        for triple in s.triples():
+            graph.add(triple)
+    return graph
+
+
+def same_verdict(graph: Graph) -> bool:
+    """Validate ``graph`` with both engines; check they agree; return the verdict."""
+    from kg.validate import validate_graph
+
+    turbo, reference = validate_graph(graph, engine="turbo"), validate_graph(graph, engine="pyshacl")
+    assert turbo.conforms == reference.conforms
+    assert Counter((r.focus, r.path) for r in turbo.results) == Counter((r.focus, r.path) for r in reference.results)
+    return turbo.conforms
+
+
+def test_both_engines_find_the_linked_reference_store_valid(linked_union: Graph) -> None:
+    assert same_verdict(linked_union)
+
+
+@pytest.mark.parametrize("constraint", sorted(BREAKAGES))
+def test_both_engines_find_the_same_violations(linked_union: Graph, constraint: str) -> None:
+    graph = Graph()
+    for triple in linked_union:
+        graph.add(triple)
+    before = len(graph)
+    graph.update(PREFIXES + BREAKAGES[constraint])
+    assert len(graph) != before or constraint in ("pattern", "datatype", "ill-typed", "minInclusive",
+                                                  "lessThanOrEquals", "hasValue"), "the update changed nothing"
+    assert not same_verdict(graph), constraint
+
+
+def test_kg_validate_on_a_broken_store_says_so_with_either_engine(reference_store: Path, copy_store, run_kg) -> None:
+    store = copy_store(reference_store)
+    with Store.open(store) as s:
+        s.update(PREFIXES + "INSERT DATA { GRAPH <https://w3id.org/kgnews/id/graph/broken> { "
+                 f"{ALB} kgo:iso3 'ALX' ; kgo:iso2 'al' . <https://w3id.org/kgnews/id/x> nif:beginIndex 'abc'^^xsd:integer . "
+                 "<https://w3id.org/kgnews/id/x> a kgo:Sentence } }")
+    outputs = {}
+    for engine in ("turbo", "pyshacl"):
+        code, out, err = run_kg("validate", "--store", store, "--engine", engine)
+        assert code == 1, out + err
+        assert out.startswith(f"{store}: does NOT conform") and "Traceback" not in err
+        assert "ill-typed literal \"abc\"^^<http://www.w3.org/2001/XMLSchema#integer>" in err
+        outputs[engine] = Counter(" ".join(line.split()[:2]) for line in out.splitlines()[1:])
+    assert outputs["turbo"] == outputs["pyshacl"]
+    assert any(line.startswith("https://w3id.org/kgnews/id/country/ALB kgo:iso3") for line in outputs["turbo"])
+
+
+def on_a_terminal(*argv: str | Path) -> tuple[int, str, str]:
+    """Run ``python -m kg ARGV`` with stderr on a pseudo-terminal: (exit code, stdout, what the terminal got)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
+    done = subprocess.Popen([sys.executable, "-m", "kg", *map(str, argv)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=follower, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    out = done.stdout.read().decode() if done.stdout else ""
+    return done.wait(timeout=120), out, b"".join(chunks).decode(errors="replace")
+
+
+@pytest.mark.parametrize("command", [["validate"], ["analyse", "--top", "2"], ["link", "--dry-run"]],
+                         ids=lambda c: c[0])
+def test_long_commands_draw_progress_on_a_terminal_only_and_not_with_quiet(reference_store: Path, copy_store,
+                                                                           command: list[str]) -> None:
+    store = copy_store(reference_store)
+    code, out, err = on_a_terminal(*command, "--store", store)
+    assert code == 0, err
+    assert "steps" in err and "\x1b[K" in err and err.endswith("\r\x1b[K"), err  # drawn, then erased
+    assert "\x1b" not in out
+    code, quiet_out, quiet_err = on_a_terminal(*command, "--store", store, "--quiet")
+    assert code == 0 and "\x1b" not in quiet_err and "steps" not in quiet_err, quiet_err
+    code, piped_out, piped_err = run_kg_process(*command, "--store", store)  # stderr a pipe: no bar
+    assert code == 0 and "\x1b" not in piped_err and "steps" not in piped_err
+
+
+def test_a_bar_of_steps_names_the_step_and_the_time_spent() -> None:
+    from kg.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    now = [0.0]
+    bar = Progress(Terminal(), total=3, unit="steps", counts=False, interval=0, clock=lambda: now[0])
+    bar.step("reading the store")
+    now[0] = 65.0
+    bar.step("checking 1,000 triples against the shapes")
+    line = bar.line(200)
+    assert "1/3 steps" in line and "checking 1,000 triples" in line and "1:05" in line and "/s" not in line
+    bar.close()
 
 
 # --- bad input, missing and locked stores ------------------------------------------------------

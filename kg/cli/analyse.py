@@ -14,7 +14,7 @@ MEASURES = ("degree", "betweenness", "eigenvector", "pagerank")  # kg.graph.anal
 
 def register(sub: argparse._SubParsersAction) -> None:
     a = sub.add_parser(
-        "analyse",
+        "analyse", aliases=["analyze"],
         help="who is central, which communities form: centrality, communities, components of a graph view",
         description="Compute degree, betweenness, eigenvector and PageRank centrality, Louvain communities and "
                     "connected components of a graph view, print the most central nodes, and optionally "
@@ -39,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--format", "-f", default="table", choices=["table", "csv", "json"], help="output format (default: table)")
     a.add_argument("--write", action="store_true",
                    help="store the scores in the named graph <https://w3id.org/kgnews/id/graph/analysis/VIEW>")
+    a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     a.set_defaults(run=run)
 
 
@@ -49,6 +50,7 @@ def _list(text: str | None) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from kg.graph.analysis import analyse, write_analysis, write_scores
     from kg.graph.views import ACTOR_KINDS
+    from kg.progress import steps
     from kg.store import Store
 
     if args.top is not None and args.top < 1:
@@ -63,16 +65,23 @@ def run(args: argparse.Namespace) -> int:
         kinds = None
     else:
         kinds = _list(args.kinds)
-    with Store.open(store_path(args), create=False, read_only=True) as store:
-        graph = build_requested_view(store, args)
-    result = analyse(graph, measures=measures, communities=args.communities, seed=args.seed,
-                     resolution=args.resolution, samples=args.samples, exact=args.exact)
+    progress = steps(1 + len(measures) + (args.communities != "none") + args.write, quiet=args.quiet)
+    try:
+        progress.step(f"reading the {view} view")
+        with Store.open(store_path(args), create=False, read_only=True) as store:
+            graph = build_requested_view(store, args)
+        result = analyse(graph, measures=measures, communities=args.communities, seed=args.seed,
+                         resolution=args.resolution, samples=args.samples, exact=args.exact, on_step=progress.step)
+        if args.write:
+            progress.step("writing the scores")
+            with Store.open(store_path(args), create=False) as store:
+                name, count = write_scores(store, result)
+    finally:
+        progress.close()
     sort = args.sort or ("pagerank" if "pagerank" in result.measures else None)
     write_analysis(result, args.format, sys.stdout, by=sort, kinds=kinds, top=args.top)
     for note in result.notes if args.format != "table" else ():
         print(f"note: {note}", file=sys.stderr)
     if args.write:
-        with Store.open(store_path(args), create=False) as store:
-            name, count = write_scores(store, result)
         print(f"wrote {count:,} triples of scores to graph <{name}> in {store.location}", file=sys.stderr)
     return 0

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_endpoint_options(p)
     p.add_argument("--report", action="store_true", help="list linked, unlinked and ambiguous actors, groups and roles")
     p.add_argument("--dry-run", action="store_true", help="link and report, but do not write the store")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors and warnings (no progress bar)")
     actions = p.add_subparsers(dest="link_action", metavar="ACTION")
     r = actions.add_parser("refresh-snapshot", help="regenerate the offline snapshot from a live endpoint",
                            description="Ask a live Wikidata-shaped endpoint, with the queries kg link sends, for "
@@ -82,18 +82,21 @@ def _refresh(args: argparse.Namespace, snapshot) -> int:
 
 
 def _link(args: argparse.Namespace, snapshot) -> int:
-    from kg.link.linker import link_store
+    from kg.link.linker import LINK_STEPS, link_store
     from kg.link.report import summary, write_report
     from kg.link.sources import SnapshotSource
+    from kg.progress import steps
     from kg.store import Store
 
     source = _endpoint_source(args) if args.endpoint else SnapshotSource(snapshot)
     path = store_path(args)
+    progress = steps(LINK_STEPS - args.dry_run, quiet=args.quiet)
     try:
         with Store.open(path, create=False, read_only=args.dry_run) as store:
-            report = link_store(store, source, snapshot, write=not args.dry_run,
-                                on_warning=lambda line: print(f"warning: role contradiction: {line}", file=sys.stderr))
+            report = link_store(store, source, snapshot, write=not args.dry_run, on_step=progress.step,
+                                on_warning=lambda line: progress.message(f"warning: role contradiction: {line}"))
     finally:
+        progress.close()
         source.close()
     if args.report:
         write_report(report, sys.stdout)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -243,12 +243,15 @@ def analyse(
     resolution: float = 1.0,
     samples: int | None = None,
     exact: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Centrality ``measures``, communities and components of ``graph`` (a view).
 
     ``samples`` forces a betweenness estimate from that many source nodes; ``exact`` forbids
-    estimating. Results depend only on the graph and ``seed``.
+    estimating. Results depend only on the graph and ``seed``. ``on_step(label)`` hears each
+    measure (and the communities) as its computation begins, for a progress bar.
     """
+    step = on_step if on_step is not None else (lambda _label: None)
     unknown = [m for m in measures if m not in MEASURES]
     if unknown:
         raise UsageError(f"unknown measure {unknown[0]!r}; use any of: {', '.join(MEASURES)}")
@@ -267,6 +270,7 @@ def analyse(
     for measure in MEASURES:
         if measure not in measures:
             continue
+        step(f"{measure} centrality")
         if measure == "degree":
             result.scores["degree"] = dict(nx.degree_centrality(simple)) if len(simple) > 1 else {n: 0.0 for n in simple}
         elif measure == "betweenness":
@@ -278,6 +282,7 @@ def analyse(
         else:
             result.scores["pagerank"] = _pagerank(simple)
     if communities != "none":
+        step(f"{communities} communities")
         result.communities = _communities(simple, communities, seed=seed, resolution=resolution)
         result.community_method = communities
         if simple.number_of_edges():

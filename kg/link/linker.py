@@ -86,6 +86,10 @@ def resolve_all(inputs: Inputs, resolver: Resolver) -> dict[URIRef, Resolution]:
     return resolutions
 
 
+LINK_STEPS = 4
+"""The steps ``link_store`` announces to ``on_step`` (three when it does not write)."""
+
+
 def link_store(
     store: Store,
     source: Source,
@@ -93,17 +97,22 @@ def link_store(
     *,
     write: bool = True,
     on_warning: Callable[[str], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> LinkReport:
     """Link the actors of ``store`` using ``source``; replace the links graph unless ``write=False``.
 
     ``snapshot`` gives the country table (GeoNames ids, names, regions) and the list of groups
     of states; the bundled snapshot when None. ``on_warning`` receives one line per role
-    contradiction.
+    contradiction; ``on_step(label)`` hears each of the ``LINK_STEPS`` steps as it begins.
     """
+    step = on_step if on_step is not None else (lambda _label: None)
     snapshot = snapshot if snapshot is not None else Snapshot.load()
+    step("reading actors, groups and posts")
     inputs = read_inputs(store)
     resolver = Resolver(source)
+    step("looking up actors")
     resolutions = resolve_all(inputs, resolver)
+    step("expanding groups of states")
     expansions = expand_groups(inputs, resolutions, resolver, snapshot.groups)
     checks = check_roles(inputs.posts, resolutions)
     sources = [(source.data_source, source.data_source_triples())]
@@ -113,6 +122,7 @@ def link_store(
     graph = links_graph(inputs, resolutions, expansions, checks, snapshot, sources, source.data_source)
     compacted = False
     if write:
+        step("writing the links graph")
         store.replace_graph(LINKS_GRAPH, graph)
         # Linking reads the whole store anyway; the compaction (about 3 s per million quads)
         # spares every later query the engine files the write left behind, which made small
