@@ -26,6 +26,8 @@ import networkx as nx
 __all__ = ["EXACT_LAYOUT_NODES", "SCALE", "layout", "node_sizes"]
 
 EXACT_LAYOUT_NODES = 700
+LARGEST_SPREAD = 1.5
+"""The largest component gets this much more room per node than the others (it is the dense one)."""
 SCALE = 1000.0
 
 
@@ -102,12 +104,12 @@ def _spring(simple: nx.Graph, seed: int) -> dict[str, tuple[float, float]]:
     if not components:
         return {}
     boxes = []
-    for nodes in components:
+    for index, nodes in enumerate(components):
         local = _component(simple.subgraph(nodes), seed)
         xs = [x for x, _y in local.values()]
         ys = [y for _x, y in local.values()]
         span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-        side = math.sqrt(len(nodes))
+        side = math.sqrt(len(nodes)) * (LARGEST_SPREAD if index == 0 and len(nodes) > 2 else 1.0)
         scale = side / span
         boxes.append(({n: ((x - min(xs)) * scale, (y - min(ys)) * scale) for n, (x, y) in local.items()}, side))
     row_width = max(boxes[0][1], math.sqrt(sum(side * side for _p, side in boxes)) * 1.3)
