@@ -12,7 +12,7 @@ from kg.errors import UsageError
 DEFAULT_STORE = "kg-store"
 
 # The remote-store options, by argparse destination; each can also come from the environment
-# (kg.remote.ENV), and secrets only from the environment, a file or a prompt.
+# (kg.store.remote.ENV), and secrets only from the environment, a file or a prompt.
 _REMOTE_OPTIONS = ("update_endpoint", "gsp_endpoint", "store_user", "store_password_file", "ask_store_password",
                    "store_token_file", "store_auth", "store_union", "store_timeout", "store_batch")
 
@@ -20,7 +20,7 @@ _REMOTE_OPTIONS = ("update_endpoint", "gsp_endpoint", "store_user", "store_passw
 def store_path(args: argparse.Namespace) -> str | None:
     """The store the user asked for: ``--memory`` → None, else --store, $KG_STORE, ./kg-store.
 
-    A SPARQL endpoint URL comes back as a :class:`kg.remote.StoreURL` carrying its
+    A SPARQL endpoint URL comes back as a :class:`kg.store.remote.StoreURL` carrying its
     connection settings (options first, then the environment); ``Store.open`` uses them.
     """
     if getattr(args, "memory", False):
@@ -40,7 +40,7 @@ def store_path(args: argparse.Namespace) -> str | None:
 
 def remote_store_url(url: str, args: argparse.Namespace):
     """``url`` with the settings the options (else the environment) give, as a ``StoreURL``."""
-    from kg.remote import ENV, RemoteSettings, StoreURL, read_secret_file
+    from kg.store.remote import ENV, RemoteSettings, StoreURL, read_secret_file
 
     password = token = None
     if getattr(args, "store_token_file", None):

@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _token(args: argparse.Namespace) -> str | None:
-    from kg.remote import read_secret_file
+    from kg.store.remote import read_secret_file
 
     if not args.allow_updates:
         if args.token_file:
