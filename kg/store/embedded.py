@@ -218,8 +218,6 @@ class EmbeddedStore(Store):
     supports_bulk_load = True
     fast_order_by = False
     strict_casts = True
-    embedded = True
-    """Deprecated (ask the capabilities above): kept while callers move off it."""
 
     def __init__(self, engine: ox.Store, path: Path | None, *, read_only: bool, lock: Path | None) -> None:
         self._engine: ox.Store | None = engine

@@ -304,8 +304,6 @@ class RemoteStore(Store):
     supports_optimize = False
     fast_order_by = True
     strict_casts = False
-    embedded = False
-    """Deprecated (ask the capabilities above): kept while callers move off it."""
 
     def __init__(self, endpoint: str, settings: RemoteSettings, *, read_only: bool) -> None:
         self.path = None
