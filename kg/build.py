@@ -6,11 +6,16 @@
   (``'archive/**/*.jsonl.gz'``, expanded here so the shell's argument limit does not apply),
   ``-`` for stdin, and N-Quads shards (``.nq``, ``.nq.gz``) written by an earlier build,
   whose graphs are loaded as they are. Articles are read one at a time (``kg.reading``).
-* **Incremental**: an article whose content hash the store already holds is skipped (unless
-  ``force``); a changed article replaces its own named graph (``Article.identity`` says which:
-  URL, title and date, else the file's path). Two versions of one article in the same run
-  behave as if built one after the other. An article with the content of another source's
-  article (in this run or in the store) is a duplicate: built once, and reported.
+* **Incremental**: a source (a file, a line of a JSON Lines file) whose bytes were built
+  before into the store, at the same place, by the same reader and extraction, is skipped
+  before it is decoded, cleaned or checked (unless ``force``): the store looks its
+  ``kgo:buildKey`` up (``kg.engine.work.build_key``: the digest of the bytes, where they lie
+  and the reader's version, with the extraction's stamp — its code and data, and the parser
+  or ``--fast``). Any other source is read; a changed article replaces its own named graph
+  (``Article.identity`` says which: URL, title and date, else the file's path). Two versions
+  of one article in the same run behave as if built one after the other. An article with the
+  content of another source's article (in this run or in the store) is a duplicate: built
+  once, and reported.
 * **Extraction** runs on an engine (``kg.engine``): this process, worker processes, or a Dask
   cluster. Only this process writes the store (it has one writer), in input order.
 * **Writing** (``kg.writing.GraphWriter``): a new article's graph is added in a batch with
@@ -40,11 +45,11 @@ from typing import Any
 from rdflib import URIRef
 
 from kg.engine.shards import ShardWriter, is_shard, read_shard
-from kg.engine.work import ArticleResult, ArticleSummary, summarise
+from kg.engine.work import ArticleResult, ArticleSummary, build_key, extractor_stamp, summarise
 from kg.errors import InputError
 from kg.namespaces import DCTERMS, KGO
-from kg.reading.article import Article
-from kg.reading.sources import ARTICLE_SUFFIXES, STDIN, iter_articles
+from kg.reading.article import Article, Unread
+from kg.reading.sources import ARTICLE_SUFFIXES, STDIN, Skip, iter_articles
 from kg.writing import FLUSH_EVERY, GraphWriter
 
 __all__ = [
@@ -135,15 +140,17 @@ def expand_sources(sources: Iterable[str | os.PathLike[str]]) -> Iterator[str | 
         yield from matches
 
 
-def _items(sources: Iterable[str | os.PathLike[str]]) -> Iterator[Article | ArticleResult | InputError]:
-    """Articles, graphs read from shards, and input errors, in source order, streamed."""
+def _items(sources: Iterable[str | os.PathLike[str]],
+           skip: Skip = None) -> Iterator[Article | Unread | ArticleResult | InputError]:
+    """Articles (or ``Unread`` sources, see ``skip``), graphs read from shards, and input
+    errors, in source order, streamed."""
     for source in expand_sources(sources):
         if isinstance(source, InputError):
             yield source
         elif source != STDIN and is_shard(source) and os.path.isfile(source):
             yield from read_shard(source)
         else:
-            yield from iter_articles([source])
+            yield from iter_articles([source], skip=skip)
 
 
 def _count_lines(path: str) -> int:
@@ -213,8 +220,10 @@ class _InFlight:
     def __init__(self) -> None:
         self._hashes: dict[str, tuple[str | None, int, str | None]] = {}
         self._by_hash: dict[str, tuple[str, str | None]] = {}  # hash → (graph, source), in flight only
+        self.added = 0  # graphs sent to be written in this run, committed or not
 
     def add(self, graph: str, content_hash: str | None, source: str | None = None) -> None:
+        self.added += 1
         _old, n, _source = self._hashes.get(graph, (None, 0, None))
         self._hashes[graph] = (content_hash, n + 1, source)
         if content_hash is not None:
@@ -260,12 +269,74 @@ def _literal(text: str) -> str:
     return str(to_engine(Literal(text)))
 
 
-def _stored_with_hash(store, content_hash: str) -> list[tuple[str, str | None]]:
-    """(graph, source file) of each stored article with this content hash."""
-    rows = _select(store, "SELECT ?g ?source WHERE { GRAPH ?g { ?article <%s> %s "
-                          "OPTIONAL { ?article <%s> ?source } } }"
-                          % (KGO.contentHash, _literal(content_hash), KGO.sourceFile))
-    return [(str(g), None if source is None else str(source)) for g, source in rows]
+def _stored_with_hash(store, content_hash: str) -> list[tuple[str, str | None, str | None]]:
+    """(graph, source file, build key) of each stored article with this content hash."""
+    rows = _select(store, "SELECT ?g ?source ?key WHERE { GRAPH ?g { ?article <%s> %s "
+                          "OPTIONAL { ?article <%s> ?source } OPTIONAL { ?article <%s> ?key } } }"
+                          % (KGO.contentHash, _literal(content_hash), KGO.sourceFile, KGO.buildKey))
+    return [(str(g), None if source is None else str(source), None if key is None else str(key))
+            for g, source, key in rows]
+
+
+KEYS_KEPT = 250_000
+"""How many stored build keys a build holds in memory (16 bytes each); past that, it asks the store."""
+
+
+class _Built:
+    """The ``skip`` test of the readers: were these bytes built into the store already?
+
+    True when a graph of the store holds the build key of the digest under this build's
+    extraction, with its content hash (written last: the graph is whole), and no version of
+    that graph was written in this run (then the article is read, and compared with it).
+
+    The store's keys are read once, at the first source (up to ``KEYS_KEPT``), so that an
+    unchanged source costs a set lookup; once this run has sent a graph to be written, a
+    key found there is confirmed by asking the store (the graph may have been replaced).
+    """
+
+    def __init__(self, store, stamp: str, in_flight: _InFlight) -> None:
+        self.store, self.stamp, self.in_flight = store, stamp, in_flight
+        self._keys: set[bytes] | None = None
+        self._complete = False  # every stored key is in _keys
+
+    def key(self, digest: str | None) -> str | None:
+        return None if digest is None else build_key(digest, self.stamp)
+
+    def _load(self) -> set[bytes]:
+        keys: set[bytes] = set()
+        rows = self.store.select_values("SELECT ?key WHERE { GRAPH ?g { ?article <%s> ?key ; <%s> ?hash } }"
+                                        % (KGO.buildKey, KGO.contentHash))
+        self._complete = True
+        for (key,) in rows:
+            if len(keys) >= KEYS_KEPT:
+                self._complete = False
+                break
+            keys.add(_short(key))
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+        return keys
+
+    def __call__(self, digest: str) -> bool:
+        if self._keys is None:
+            self._keys = self._load()
+        key = build_key(digest, self.stamp)
+        if _short(key) in self._keys:
+            if not self.in_flight.added:
+                return True  # nothing written yet in this run: the store is as it was read
+        elif self._complete:
+            return False
+        query = ("SELECT ?g WHERE { GRAPH ?g { ?article <%s> %s ; <%s> ?hash } }"
+                 % (KGO.buildKey, _literal(key), KGO.contentHash))
+        return any(not self.in_flight.get(str(g))[0] for (g,) in self.store.select_values(query))
+
+
+def _short(key: str | None) -> bytes:
+    """The first 16 bytes of a hex build key (enough to tell 2^64 keys apart)."""
+    try:
+        return bytes.fromhex((key or "")[:32])
+    except ValueError:
+        return b""
 
 
 def _earlier_versions(store, source: str) -> list[str]:
@@ -280,8 +351,13 @@ def _earlier_versions(store, source: str) -> list[str]:
 
 
 def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight,
-              earlier: dict[str, tuple[URIRef, ...]] | None = None) -> Iterator[Any]:
+              earlier: dict[str, tuple[URIRef, ...]] | None = None, built: _Built | None = None) -> Iterator[Any]:
     """Items with unchanged articles (and graphs) replaced by ``_Skipped`` markers.
+
+    ``Unread`` sources (their build key is stored, see ``_Built``) are unchanged. An article
+    that was read is unchanged when its graph is stored with its content hash and its build
+    key (``built.key``: the same bytes, reader and extraction; an article read from other
+    bytes with the same content, or by another reader or extraction, is rebuilt).
 
     An article whose content (text and metadata) is that of another article of this run or
     of the store, read from another source, is the same article seen at two paths: a
@@ -295,10 +371,14 @@ def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight,
         if isinstance(item, InputError):
             yield item
             continue
+        if isinstance(item, Unread):
+            yield _Skipped(item.source, None)
+            continue
         if isinstance(item, Article):
             graph, article, content_hash = str(iris.graph_iri(item)), iris.article_iri(item), item.content_hash
             source, title = item.source, item.title
-            verdict = _article_verdict(item, graph, article, store, force, in_flight)
+            key = built.key(item.digest) if built is not None else None
+            verdict = _article_verdict(item, graph, article, store, force, in_flight, key)
             if verdict is not None:
                 yield verdict
                 continue
@@ -318,7 +398,8 @@ def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight,
             if pending:
                 unchanged = will_have == content_hash
             elif store is not None and article is not None:
-                unchanged = str(store.get_value(URIRef(graph), article, KGO.contentHash)) == content_hash
+                unchanged = (str(store.get_value(URIRef(graph), article, KGO.contentHash)) == content_hash
+                             and _stored_key(store, URIRef(graph), article) == item.build_key)
             else:
                 unchanged = False
             if unchanged:
@@ -328,10 +409,16 @@ def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight,
         yield item
 
 
+def _stored_key(store, graph: URIRef, article: URIRef) -> str | None:
+    value = store.get_value(graph, article, KGO.buildKey)
+    return None if value is None else str(value)
+
+
 def _article_verdict(item: Article, graph: str, article: URIRef, store, force: bool,
-                     in_flight: _InFlight) -> _Skipped | None:
+                     in_flight: _InFlight, key: str | None = None) -> _Skipped | None:
     """A ``_Skipped`` marker when the article need not be built (unchanged, or a duplicate
-    of another source's article), else None."""
+    of another source's article), else None. ``key`` is the article's build key (None: the
+    content hash alone says whether a stored version is unchanged)."""
     source, title, content_hash = item.source, item.title, item.content_hash
     pending, will_have = in_flight.get(graph)
     if pending and will_have == content_hash:
@@ -345,16 +432,18 @@ def _article_verdict(item: Article, graph: str, article: URIRef, store, force: b
             stored_source = store.get_value(URIRef(graph), article, KGO.sourceFile)
             if stored_source is not None and str(stored_source) != source:
                 return _Skipped(source, title, duplicate_of=str(stored_source))
-            return _Skipped(source, title)
+            if key is None or _stored_key(store, URIRef(graph), article) == key:
+                return _Skipped(source, title)
+            # the same content read from other bytes, or by another reader or extraction: rebuilt
     other = in_flight.with_hash(content_hash)
     if other is not None and other[0] != graph:
         return _Skipped(source, title, duplicate_of=other[1])
     if store is not None:
-        for stored_graph, stored_source in _stored_with_hash(store, content_hash):
+        for stored_graph, stored_source, stored_key in _stored_with_hash(store, content_hash):
             if stored_graph == graph or in_flight.get(stored_graph)[0]:
                 continue  # this article itself, or a graph about to be replaced
             if stored_source == source:
-                if not force:
+                if not force and (key is None or stored_key == key):
                     return _Skipped(source, title)  # this file, stored under an earlier identity
                 continue
             return _Skipped(source, title, duplicate_of=stored_source)
@@ -401,12 +490,14 @@ def build(
     report = BuildReport(jobs=getattr(engine, "jobs", jobs), engine=getattr(engine, "name", "local"))
     in_flight = _InFlight()
     earlier: dict[str, tuple[URIRef, ...]] = {}  # graph → earlier versions to drop with it
+    built = _Built(store, extractor_stamp(bool(getattr(engine, "fast", fast))), in_flight) if store is not None else None
     writer = (GraphWriter(store, flush_every=flush_every, on_committed=lambda g: in_flight.done(str(g)))
               if store is not None else None)
     shard_writer = ShardWriter(shards) if shards is not None else None
     failed = True
     try:
-        for item in engine.map(_to_build(_items(sources), store, force, in_flight, earlier)):
+        skip = built if built is not None and not force else None
+        for item in engine.map(_to_build(_items(sources, skip), store, force, in_flight, earlier, built)):
             if isinstance(item, InputError):
                 _error(report, str(item), on_error)
             elif isinstance(item, _Skipped) and item.duplicate_of is not None:

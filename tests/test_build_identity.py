@@ -109,16 +109,24 @@ def test_a_graph_stored_under_an_earlier_identity_goes_in_the_same_transaction(t
     with monkeypatch.context() as patch:  # a store built before files were identified by path
         patch.setattr(sources, "file_key", lambda path: None)
         _report, old_graphs, _ = _build(tmp_path / "store", story)
-    report, graphs, _ = _build(tmp_path / "store", story)
-    assert (report.built, report.skipped) == (0, 1), "the same file, unchanged, under its old identity"
-    assert graphs == old_graphs
-    story.write_text(EDITED + "\n", encoding="utf-8")
 
     def no_separate_drop(self, graph_iri):  # the old graph must go with the new one, not after it
         raise AssertionError(f"dropped {graph_iri} in a transaction of its own")
 
     monkeypatch.setattr(Store, "drop_graph", no_separate_drop)
+    # built by another reader (another identity), the same file is read again: its graph
+    # under the file's own identity replaces the old one
     report, graphs, sources_of = _build(tmp_path / "store", story)
+    assert (report.built, report.skipped, report.duplicates) == (1, 0, 0)
+    assert len(graphs) == 1 and graphs != old_graphs
+    assert sources_of == [str(story)]
+    report, unchanged, _ = _build(tmp_path / "store", story)
+    assert (report.built, report.skipped) == (0, 1) and unchanged == graphs
+    with monkeypatch.context() as patch:  # under its old identity, edited
+        patch.setattr(sources, "file_key", lambda path: None)
+        _report, old_graphs, _ = _build(tmp_path / "old-store", story)
+    story.write_text(EDITED + "\n", encoding="utf-8")
+    report, graphs, sources_of = _build(tmp_path / "old-store", story)
     assert report.built == 1
     assert len(graphs) == 1 and graphs != old_graphs
     assert sources_of == [str(story)]

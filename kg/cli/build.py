@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="do not resolve surname-only persons across articles after the build (kg.identity)")
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors (no progress bar, no summary)")
     b.add_argument("-j", "--jobs", type=int, metavar="N",
-                   help="worker processes that extract (default: all cores; 1: in this process)")
+                   help="worker processes that extract (1: in this process; default: chosen from what an "
+                        "article costs and the cores: all cores with the parser, one process with --fast "
+                        "on two cores)")
     b.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="where extraction runs: this machine (default) or a Dask cluster (needs --scheduler)")
     b.add_argument("--scheduler", metavar="ADDRESS",

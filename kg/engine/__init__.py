@@ -11,6 +11,8 @@ stream of results, in input order, holding only a bounded window of articles at 
 
 * ``local`` with ``jobs=1`` — ``SerialEngine``: this process.
 * ``local`` with ``jobs>1`` — ``ProcessEngine``: that many spawned worker processes.
+* ``local`` without ``jobs`` — as many jobs as ``kg.engine.local.default_jobs`` chooses from
+  the measured cost of an article (parser or ``fast``) and the cores.
 * ``dask`` — ``DaskEngine``: the workers of a running ``dask.distributed`` scheduler
   (the optional ``dask`` extra).
 
@@ -30,7 +32,7 @@ ENGINES = ("local", "dask")
 
 def open_engine(name: str = "local", *, jobs: int | None = None, scheduler: str | None = None,
                 extractor=None, fast: bool = False) -> Any:
-    """An engine by name: ``"local"`` (``jobs`` processes; default all cores) or ``"dask"``.
+    """An engine by name: ``"local"`` (``jobs`` processes; default: ``default_jobs``) or ``"dask"``.
 
     ``fast`` makes the engine's extractors rule-only (no statistical parser).
 
@@ -39,14 +41,16 @@ def open_engine(name: str = "local", *, jobs: int | None = None, scheduler: str 
     scheduler cannot be reached.
     """
     if name == "local":
-        from kg.engine.local import ProcessEngine, SerialEngine, available_cores
+        from kg.engine.local import SMALL_RUN, ProcessEngine, SerialEngine, default_jobs
 
-        jobs = available_cores() if jobs is None else jobs
+        small_run = SMALL_RUN
+        if jobs is None:
+            jobs, small_run = default_jobs(fast)
         if jobs < 1:
             raise UsageError(f"--jobs must be at least 1, got {jobs}")
         if extractor is not None or jobs == 1:
             return SerialEngine(extractor, fast=fast)
-        return ProcessEngine(jobs, fast=fast)
+        return ProcessEngine(jobs, fast=fast, small_run=small_run)
     if name == "dask":
         if not scheduler:
             raise UsageError("--engine dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")

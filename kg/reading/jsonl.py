@@ -9,13 +9,14 @@ never stops the lines after it. Lines are read one at a time, never the whole fi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from kg.errors import InputError
-from kg.reading.article import MAX_ARTICLE_BYTES, Article, check_text
+from kg.reading.article import MAX_ARTICLE_BYTES, Article, Unread, check_text, source_digest
 from kg.reading.text import clean_body, clean_inline, parse_date
 
 MAX_LINE_BYTES = MAX_ARTICLE_BYTES
@@ -137,10 +138,13 @@ def _parse_line(line: str, source: str, number: int, key_path: str | None = None
 
 
 def iter_jsonl(
-    stream: IO[bytes], source: str, *, max_line_bytes: int = MAX_LINE_BYTES, key_path: str | None = None
-) -> Iterator[Article | InputError]:
+    stream: IO[bytes], source: str, *, max_line_bytes: int = MAX_LINE_BYTES, key_path: str | None = None,
+    skip: Callable[[str], bool] | None = None,
+) -> Iterator[Article | Unread | InputError]:
     """Articles (and per-line errors) from a binary JSON Lines stream, line by line.
 
+    Each article's ``digest`` is that of its line (with its number and the file); a line whose
+    digest ``skip`` accepts is not decoded: an ``Unread`` record stands in its place.
     Blank lines are skipped. A first record line that is not UTF-8 means the stream is not
     text at all: one error is yielded and reading stops. A stream without any record
     yields one "empty file" error.
@@ -159,6 +163,11 @@ def iter_jsonl(
             start += len(_BOM)
         if not raw.strip(_BLANK):
             continue
+        digest = source_digest("jsonl", f"{source}:{number}", key_path, raw)
+        if skip is not None and skip(digest):
+            seen_content = True
+            yield Unread(f"{source}:{number}", digest)
+            continue
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -169,6 +178,7 @@ def iter_jsonl(
             yield InputError(source, problem, number)
             continue
         seen_content = True
-        yield _parse_line(line, source, number, key_path)
+        parsed = _parse_line(line, source, number, key_path)
+        yield dataclasses.replace(parsed, digest=digest) if isinstance(parsed, Article) else parsed
     if not seen_content:
         yield InputError(source, "empty file")

@@ -17,13 +17,13 @@ import stat
 import sys
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
 import kg
 from kg.errors import InputError
-from kg.reading.article import MAX_ARTICLE_BYTES, Article, check_text
+from kg.reading.article import MAX_ARTICLE_BYTES, Article, Unread, check_text, source_digest
 from kg.reading.html import parse_html
 from kg.reading.jsonl import iter_jsonl
 from kg.reading.wire import parse_wire
@@ -46,6 +46,9 @@ _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _GZIP_MAGIC = b"\x1f\x8b"
 _BLANK = b" \t\r\n\x0b\x0c"
+Skip = Callable[[str], bool] | None
+"""Given a source's ``digest`` (``kg.reading.article.source_digest``), whether to leave it
+unread: the reader then yields an ``Unread`` record instead of decoding the bytes."""
 
 
 def default_article_path() -> Path:
@@ -160,7 +163,8 @@ def _sniff(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
     return bytes(head), io.BufferedReader(_Replay(bytes(head), stream))
 
 
-def _read_jsonl_stream(stream: IO[bytes], source: str, *, keyed: bool = False) -> Iterator[Article | InputError]:
+def _read_jsonl_stream(stream: IO[bytes], source: str, *, keyed: bool = False,
+                       skip: Skip = None) -> Iterator[Article | Unread | InputError]:
     head, replay = _sniff(stream)
     # Only the first line decides whether the whole file is binary: a NUL byte in a later
     # line is that line's problem (reported with its number), not the file's.
@@ -168,14 +172,14 @@ def _read_jsonl_stream(stream: IO[bytes], source: str, *, keyed: bool = False) -
     if problem := _not_text(head[:2]) or _not_text(first_line):
         yield InputError(source, problem)
     else:
-        yield from iter_jsonl(replay, source, key_path=os.path.realpath(source) if keyed else None)
+        yield from iter_jsonl(replay, source, key_path=os.path.realpath(source) if keyed else None, skip=skip)
 
 
-def _read_jsonl(path: str, gzipped: bool) -> Iterator[Article | InputError]:
+def _read_jsonl(path: str, gzipped: bool, skip: Skip = None) -> Iterator[Article | Unread | InputError]:
     try:
         with open(path, "rb") as raw:
             stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
-            yield from _read_jsonl_stream(stream, path, keyed=True)
+            yield from _read_jsonl_stream(stream, path, keyed=True, skip=skip)
     except gzip.BadGzipFile:
         yield InputError(path, "not a gzip file (the name ends in .gz)")
     except (EOFError, zlib.error):
@@ -184,10 +188,10 @@ def _read_jsonl(path: str, gzipped: bool) -> Iterator[Article | InputError]:
         yield InputError(path, _os_problem(err))
 
 
-def _read_file(path: str, kind: str) -> Iterator[Article | InputError]:
+def _read_file(path: str, kind: str, skip: Skip = None) -> Iterator[Article | Unread | InputError]:
     """One regular file of a known kind ("text" for anything unknown)."""
     if kind in ("jsonl", "jsonl.gz"):
-        yield from _read_jsonl(path, kind == "jsonl.gz")
+        yield from _read_jsonl(path, kind == "jsonl.gz", skip)
         return
     try:
         with open(path, "rb") as f:
@@ -195,14 +199,19 @@ def _read_file(path: str, kind: str) -> Iterator[Article | InputError]:
         if len(data) > MAX_FILE_BYTES:
             yield InputError(path, _too_large(len(data)))
             return
-        yield dataclasses.replace(_from_bytes(data, path, kind), key=file_key(path))
+        key = file_key(path)
+        digest = source_digest(kind, path, key, data)
+        if skip is not None and skip(digest):
+            yield Unread(path, digest)
+            return
+        yield dataclasses.replace(_from_bytes(data, path, kind), key=key, digest=digest)
     except InputError as err:
         yield err
     except OSError as err:
         yield InputError(path, _os_problem(err))
 
 
-def _read_stdin() -> Iterator[Article | InputError]:
+def _read_stdin(skip: Skip = None) -> Iterator[Article | Unread | InputError]:
     stdin = sys.stdin
     if stdin is None:
         yield InputError(STDIN_SOURCE, "no standard input")
@@ -213,13 +222,17 @@ def _read_stdin() -> Iterator[Article | InputError]:
             stream = io.BytesIO(stdin.read().encode("utf-8", "surrogateescape"))
         head, replay = _sniff(stream)
         if head.removeprefix(_BOM).lstrip(_BLANK).startswith(b"{"):
-            yield from _read_jsonl_stream(replay, STDIN_SOURCE)
+            yield from _read_jsonl_stream(replay, STDIN_SOURCE, skip=skip)
             return
         data = replay.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             yield InputError(STDIN_SOURCE, _too_large(len(data)))
             return
-        yield _from_bytes(data, STDIN_SOURCE, "text")
+        digest = source_digest("text", STDIN_SOURCE, None, data)
+        if skip is not None and skip(digest):
+            yield Unread(STDIN_SOURCE, digest)
+            return
+        yield dataclasses.replace(_from_bytes(data, STDIN_SOURCE, "text"), digest=digest)
     except InputError as err:
         yield err
     except OSError as err:
@@ -267,7 +280,7 @@ def _walk(root: str) -> Iterator[str | InputError]:
             yield path
 
 
-def _read_path(path: str) -> Iterator[Article | InputError]:
+def _read_path(path: str, skip: Skip = None) -> Iterator[Article | Unread | InputError]:
     try:
         info = os.stat(path)
     except OSError as err:
@@ -281,7 +294,7 @@ def _read_path(path: str) -> Iterator[Article | InputError]:
                 yield item
             else:
                 found = True
-                yield from _read_file(item, _kind(os.path.basename(item)) or "text")
+                yield from _read_file(item, _kind(os.path.basename(item)) or "text", skip)
         if not found:
             yield InputError(path, "is a directory with no article files")
         return
@@ -292,10 +305,11 @@ def _read_path(path: str) -> Iterator[Article | InputError]:
     if kind not in ("jsonl", "jsonl.gz") and info.st_size > MAX_FILE_BYTES:
         yield InputError(path, _too_large(info.st_size))
         return
-    yield from _read_file(path, kind)
+    yield from _read_file(path, kind, skip)
 
 
-def iter_articles(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Article | InputError]:
+def iter_articles(paths: Iterable[str | os.PathLike[str]], *,
+                  skip: Skip = None) -> Iterator[Article | Unread | InputError]:
     """Every article in the given files and directories, each yielded as soon as it is read.
 
     Directories are walked recursively in sorted order, reading ``.txt``, ``.md``,
@@ -303,13 +317,18 @@ def iter_articles(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Article |
     file named explicitly with another extension is read as plain text; ``"-"`` reads
     standard input (JSON Lines if it starts with ``{``, else one text article). Problems
     are yielded as ``InputError`` values, never raised, so the caller can go on.
+
+    Each article carries the ``digest`` of the bytes it was read from (a file, or one line of
+    a JSON Lines file). With ``skip``, a source whose digest ``skip`` accepts is not decoded,
+    cleaned or checked at all: an ``Unread`` record stands in its place (``kg.build`` passes
+    the digests its store already holds, so an unchanged corpus costs one hash per source).
     """
     for path in paths:
         name = os.fspath(path)
         if name == STDIN:
-            yield from _read_stdin()
+            yield from _read_stdin(skip)
         else:
-            yield from _read_path(name)
+            yield from _read_path(name, skip)
 
 
 def read_file(path: str | os.PathLike[str]) -> list[Article]:
