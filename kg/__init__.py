@@ -2,10 +2,9 @@
 
 Importing this package does no I/O; every capability lives in a submodule:
 ``kg.reading`` (files → Article), ``kg.extract`` (Article → Facts), ``kg.rdf`` (Facts → triples),
-``kg.store`` (named graphs on disk or in memory), ``kg.query`` (named SPARQL queries),
+``kg.store`` (named graphs on disk, in memory or on a SPARQL server), ``kg.query`` (named SPARQL queries),
 ``kg.validate`` (SHACL), ``kg.build`` (the pipeline), ``kg.link`` (Wikidata, GeoNames, ISO),
-``kg.graph`` (networkx views, analysis, network exports), ``kg.remote`` (SPARQL endpoints as
-stores), ``kg.server`` (``kg serve``) and ``kg.cli`` (the ``kg`` command, one module per command).
+``kg.graph`` (networkx views, analysis, network exports), ``kg.server`` (``kg serve``) and ``kg.cli`` (the ``kg`` command, one module per command).
 """
 
 __version__ = "0.1.0"

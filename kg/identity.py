@@ -162,7 +162,7 @@ def decide(read: Callable[[], Iterable[Mention | tuple[str, str, str, str]]]) ->
 def resolve(store) -> IdentityReport:
     """Recompute the resolutions of the store and replace the graph ``kgr:graph/identity``.
 
-    ``store`` is a writable ``kg.store.Store`` or ``kg.remote.RemoteStore``. The mentions are
+    ``store`` is a writable ``kg.store.Store`` (embedded or remote). The mentions are
     streamed from the store as plain strings, three times (see :func:`decide`); the graph is
     replaced in one transaction (dropped when there is nothing to resolve).
     """
