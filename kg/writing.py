@@ -45,7 +45,7 @@ from rdflib import Graph, URIRef
 
 from kg.errors import StoreError
 from kg.formats import Format
-from kg.namespaces import PREFIX_IRIS, bind_prefixes, compact_jsonld, jsonld_context
+from kg.namespaces import PREFIX_IRIS, RDF, bind_prefixes, compact_jsonld, jsonld_context
 
 if TYPE_CHECKING:
     from kg.engine.work import ArticleResult
@@ -99,14 +99,16 @@ def write_rdf(items: Iterable[ox.Quad] | Iterable[ox.Triple], fmt: Format, out: 
 
 def graph_text(graph: Graph, fmt: Format) -> str:
     """A CONSTRUCT/DESCRIBE answer as text in the RDF format ``fmt``, with the kg prefixes; in
-    a dataset syntax (N-Quads, TriG, JSON-LD) its triples are in the default graph. RDF/XML
-    goes through rdflib (the engine's writer does not check element names)."""
+    a dataset syntax (N-Quads, TriG, JSON-LD) its triples are in the default graph. Triples
+    are written by subject, its types first, then by predicate. RDF/XML goes through rdflib
+    (the engine's writer does not check element names)."""
     if fmt.name == "rdfxml":
         return bind_prefixes(graph).serialize(format=fmt.rdflib_name)
     from kg.store import to_engine
 
     blanks: dict[Any, ox.BlankNode] = {}
-    triples = [tuple(to_engine(term, blanks) for term in triple) for triple in graph]
+    ordered = sorted(graph, key=lambda t: (str(t[0]), t[1] != RDF.type, str(t[1]), str(t[2])))  # a subject's types first
+    triples = [tuple(to_engine(term, blanks) for term in triple) for triple in ordered]
     if fmt.keeps_graphs:
         items: list[Any] = [ox.Quad(s, p, o, ox.DefaultGraph()) for s, p, o in triples]
     else:
