@@ -564,8 +564,9 @@ class EmbeddedStore(Store):
     def union_ntriples(self) -> str:
         """The union of all graphs as N-Triples text, written by the engine in one pass (no
         rdflib terms): for tools that read RDF text, such as ``kg validate``'s SHACL engine."""
-        return self._read("read triples", lambda engine: engine.dump(
-            format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())).decode("utf-8")
+        dumped = self._read("read triples", lambda engine: engine.dump(
+            format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
+        return (dumped or b"").decode("utf-8")  # without an output file, the engine returns the bytes
 
     def get_value(self, graph_iri: URIRef, subject: Node, predicate: Node) -> Term | None:
         """One object of (subject, predicate, ?) in a named graph, or None."""
