@@ -797,3 +797,31 @@ def test_cli_query_imports_no_rdflib_and_no_http_stack(reference_store: Path) ->
     loaded = modules_loaded_by_kg("query", "agreements", "--store", str(reference_store), "-f", "csv")
     assert not {name for name in loaded if name.split(".")[0] == "rdflib"
                 or name in ("urllib.request", "http.client", "xml.sax.saxutils")}
+
+
+def test_cli_output_file_is_left_alone_when_the_query_fails(reference_store: Path, tmp_path: Path, capsys) -> None:
+    target = tmp_path / "answer.csv"
+    target.write_bytes(b"kept\n")
+    code, _out, err = kg(capsys, "query", "SELECT ?s WHERE { ?s }", "--store", reference_store, "-o", target)
+    assert code == 1 and "syntax error" in err
+    assert target.read_bytes() == b"kept\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["answer.csv"]  # no temporary file left
+    code, _out, err = kg(capsys, "query", "members", "--store", reference_store, "-o", target)
+    assert code == 0, err
+    assert target.read_bytes().startswith(b"agreement,")
+
+
+def test_cli_without_a_query_is_a_usage_error(reference_store: Path, capsys) -> None:
+    code, out, err = kg(capsys, "query", "--store", reference_store)
+    assert (code, out) == (2, "")
+    assert "give a query: a name (see kg query --list), a .rq file, SPARQL text, or - for stdin" in err
+
+
+def test_importing_kg_sparql_loads_nothing_else() -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys; before = set(sys.modules); import kg.sparql; "
+              "print(sorted(m for m in set(sys.modules) - before if m.startswith('kg.') or m in ('rdflib', 'pyoxigraph')))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "['kg.sparql']"

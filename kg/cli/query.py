@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import BinaryIO
 
 from kg.cli.common import add_store_option, parse_params, store_path
 from kg.errors import UsageError
@@ -154,7 +155,10 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.output)
     if target.is_dir():
         raise UsageError(f"cannot write {args.output}: it is a directory")
-    write_atomically(target, lambda out: out.write(data))
+    def write(out: BinaryIO) -> None:
+        out.write(data)
+
+    write_atomically(target, write)
     print(f"wrote {args.output} ({fmt}, {_size(result)})", file=sys.stderr)
     return 0
 

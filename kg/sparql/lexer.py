@@ -196,7 +196,7 @@ def query_variables(text: str) -> list[str]:
 
 def matching(tokens: Sequence[Token], open_index: int, pair: str = "{}") -> int:
     """The index of the token that closes the bracket ``pair[0]`` at ``open_index``."""
-    opening, closing = pair
+    opening, closing = pair[0], pair[1]
     depth = 0
     for index in range(open_index, len(tokens)):
         if tokens[index].text == opening:
