@@ -78,8 +78,6 @@ QUERY_ACCEPT = f"{RESULTS_ACCEPT}, {GRAPH_ACCEPT}"
 
 _SPARQL_RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _GENERIC = frozenset({"", "application/json", "text/json", "application/xml", "text/xml"})
 _MESSAGE_LIMIT = 300
 
@@ -238,21 +236,15 @@ class Results:
 
 
 def _term(kind: object, text: str, language: object, datatype: object) -> Term:
-    from rdflib import BNode, Literal, URIRef
+    from kg.store.terms import make_term
 
-    if kind == "uri":
-        return URIRef(text)
-    if kind == "bnode":
-        return BNode(text)
-    if kind in ("literal", "typed-literal"):
-        if language:
-            return Literal(text, lang=str(language))
-        if datatype and datatype not in (_XSD_STRING, _RDF_LANG_STRING):
-            return Literal(text, datatype=URIRef(str(datatype)), normalize=False)
-        return Literal(text)
     if kind == "triple":
         raise BadAnswer("an RDF-star triple term, which kg does not support")
-    raise BadAnswer(f"an unknown term type {kind!r} in SPARQL results")
+    try:
+        return make_term(str(kind), text, language=str(language) if language else None,
+                         datatype=str(datatype) if datatype else None)
+    except ValueError:
+        raise BadAnswer(f"an unknown term type {kind!r} in SPARQL results") from None
 
 
 def _json_results(body: bytes) -> Results:

@@ -39,6 +39,7 @@ __all__ = [
     "engine_triples",
     "from_engine",
     "graph_node",
+    "make_term",
     "to_engine",
     "to_ntriples",
 ]
@@ -110,6 +111,23 @@ def from_engine(term: object) -> Term | None:
     if isinstance(term, ox.DefaultGraph):
         return None
     raise StoreError(f"unsupported RDF term from the store: {term!r} (RDF-star triple terms are not supported)")
+
+
+def make_term(kind: str, value: str, *, language: str | None = None, datatype: str | None = None) -> Term:
+    """An rdflib term from the parts SPARQL results give (``kind`` "uri", "bnode", "literal"
+    or "typed-literal"), as :func:`from_engine` makes it: a literal keeps its lexical form, and
+    ``xsd:string`` or ``rdf:langString`` make a plain literal. ValueError for another kind."""
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):
+        if language:
+            return Literal(value, lang=language)
+        if datatype and datatype not in (_XSD_STRING, _RDF_LANG_STRING):
+            return Literal(value, datatype=URIRef(datatype), normalize=False)
+        return Literal(value)
+    raise ValueError(f"not a kind of RDF term: {kind!r}")
 
 
 class TermCache(dict):  # type: ignore[type-arg]
