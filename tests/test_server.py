@@ -34,7 +34,7 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from conftest import assert_graph_answer_in_default_graph, kg_env
-from kg.query import load_query, run_query
+from kg.sparql import load_query, run_query
 from kg.store import Store
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -553,8 +553,24 @@ def test_a_dead_worker_is_replaced_while_the_server_answers(strict: KgServe) -> 
     assert len(after) == 2 and before[0] not in after
 
 
+def test_a_build_that_finished_meanwhile_is_seen(reference_store: Path, tmp_path: Path, run_kg) -> None:
+    copy = tmp_path / "store"
+    shutil.copytree(reference_store, copy)
+    server = KgServe(copy)
+    try:
+        count = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        before = int(json_rows(post_query(server.sparql, count)[2])[0]["n"])
+        article = Path(__file__).parent / "articles" / "arctic_maritime_treaty_2015.txt"
+        code, _, err = run_kg("build", str(article), "--store", str(copy))
+        assert code == 0, err
+        for _ in range(3):  # each worker, whichever answers
+            assert int(json_rows(post_query(server.sparql, count)[2])[0]["n"]) == before + 1
+    finally:
+        server.close()
+
+
 def test_kg_does_not_import_the_server_library() -> None:
-    code = ("import sys, kg, kg.cli, kg.query, kg.store; "
+    code = ("import sys, kg, kg.cli, kg.sparql, kg.store; "
             "sys.exit(1 if {'uvicorn', 'httptools', 'kg.server'} & set(sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code], env=kg_env(), check=False).returncode == 0
 

@@ -297,7 +297,7 @@ class SparqlApp:
 
     def named_queries_json(self) -> bytes:
         if self._queries_json is None:
-            from kg.query import named_queries, query_header
+            from kg.sparql.catalogue import named_queries, query_header
 
             items = []
             for name, path in named_queries().items():
@@ -439,7 +439,7 @@ class SparqlApp:
         if form is not None and expected in problems:
             raise _HttpError(406, problems[expected], {"Vary": "Accept"})
         select_format, graph_format = formats["select"], formats["graph"]
-        job = {"op": "query", "text": query, "limit": config.max_results,
+        job = {"op": "query", "text": query, "limit": config.max_results, "form": form,
                "select_format": select_format.name if select_format else None,
                "graph_format": graph_format.rdflib_name if graph_format and graph_format.name == "n3"
                else graph_format.name if graph_format else None}
@@ -514,7 +514,7 @@ _REPEATABLE = {"format", "output", "results", "default-graph-uri", "named-graph-
 def _check_nesting(text: str) -> None:
     """400 for a query or update nested too deep for the engine (which could crash a worker)."""
     from kg.errors import QueryError
-    from kg.query import check_nesting
+    from kg.sparql.lexer import check_nesting
 
     try:
         check_nesting(text)

@@ -28,8 +28,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from kg.formats import RDF_FORMATS, RESULT_FORMATS, Format
-from kg.query import decode_escapes, sparql_tokens
-from kg.query import external_targets as query_targets
+from kg.sparql.lexer import decode_escapes, sparql_tokens
+from kg.sparql.lexer import external_targets as query_targets
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -134,7 +134,7 @@ class ForbiddenTarget(Exception):
 
 def external_targets(text: str) -> list[str]:
     """The IRIs a query or update would reach out to (``SERVICE`` endpoints, ``LOAD`` sources),
-    read by :func:`kg.query.external_targets`; ``ForbiddenTarget`` for one that cannot be
+    read by :func:`kg.sparql.lexer.external_targets`; ``ForbiddenTarget`` for one that cannot be
     known before running (``SERVICE ?var``, an undeclared prefix, a relative IRI)."""
     found: list[str] = []
     for target in query_targets(text):
