@@ -442,3 +442,78 @@ def test_export_view_never_leaves_a_partial_file(views: dict[str, nx.Graph], tmp
     with pytest.raises(ExportError, match="cannot write the broken view as graphml"):
         export_view(broken, export_format("graphml"), target)
     assert target.read_text() == "previous" and sorted(p.name for p in tmp_path.iterdir()) == ["graph.graphml"]
+
+
+# --- what to draw: kg.graph.focus ------------------------------------------------------------------------
+
+
+def test_focus_folds_quotations_into_their_speakers(views: dict[str, nx.Graph]) -> None:
+    from kg.graph.focus import focus
+
+    actors = views["actors"]
+    folded = focus(actors, fold=True)
+    assert not [n for n, kind in folded.nodes(data="kind") if kind == "quote"]
+    assert folded.number_of_nodes() == actors.number_of_nodes() - 5
+    malmstroem = folded.nodes["https://w3id.org/kgnews/id/person/cecilia-malmstroem"]
+    assert malmstroem["quotations"] == 4 and len(malmstroem["quoted"].splitlines()) == 4
+    assert folded.graph["focus"] == "quotations folded into their speakers"
+    assert actors.number_of_nodes() == 34  # the view itself is untouched
+    for fmt in NETWORK_FORMATS:  # the folded attributes travel in every format
+        assert_same_graph(folded, rendered(folded, fmt), fmt)
+
+
+def test_focus_keeps_kinds_degree_and_pagerank_top(views: dict[str, nx.Graph]) -> None:
+    from kg.graph.analysis import simple_graph
+    from kg.graph.focus import focus
+
+    actors = views["actors"]
+    countries = focus(actors, kinds=["country"])
+    assert {kind for _n, kind in countries.nodes(data="kind")} == {"country"} and countries.number_of_nodes() == 21
+    degree = simple_graph(actors).degree
+    busy = focus(actors, min_degree=3)
+    assert set(busy) == {n for n in actors if degree(n) >= 3} and busy.graph["focus"] == "degree at least 3"
+    top = focus(actors, kinds=["person", "country"], top=3)
+    assert {actors.nodes[n]["label"] for n in top} == {"Cecilia Malmstroem", "Eric Holder", "United States"}  # kg analyse's top 3
+    assert top.has_edge(HOLDER, "https://w3id.org/kgnews/id/country/USA")  # the edges between the nodes kept
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--top", "0"], "--top must be 1 or more, not 0"),
+        (["--min-degree", "-1"], "--min-degree must be 0 or more, not -1"),
+        (["--kinds", "persn"], "the actors view has no node of the kinds persn; it has: agreement, country, event, organisation, person, quote"),
+        (["-f", "ttl", "--top", "3"], "apply to graph view formats, not to turtle"),
+    ],
+)
+def test_kg_export_focus_errors_are_usage_errors(reference_store: Path, capsys, args: list[str], message: str) -> None:
+    code, out, err = run(capsys, "export", "--store", reference_store, "-f", "gexf", *args)
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_large_pages_start_readable_small_ones_show_everything() -> None:
+    """More than READABLE_FROM nodes: quotations and isolated nodes start hidden, and the
+    layout is made from what is shown (quotations then sit beside their speakers)."""
+    from kg.graph.viewer import READABLE_FROM
+
+    graph = nx.MultiDiGraph(view="actors")
+    speakers = [f"https://example.org/person/{i}" for i in range(60)]
+    for i, speaker in enumerate(speakers):
+        graph.add_node(speaker, label=f"P{i}", kind="person")
+        if i:
+            graph.add_edge(speaker, speakers[i // 2], key="partner_of", relation="partner_of", weight=1)
+    for q in range(READABLE_FROM):
+        quote = f"https://example.org/quote/{q}"
+        graph.add_node(quote, label=f"quote {q}", kind="quote", text=f"quote {q}")
+        graph.add_edge(speakers[q % 60], quote, key="said", relation="said", weight=1)
+    graph.add_node("https://example.org/person/alone", label="alone", kind="person")
+    data = viewer_data(graph)
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert data["start"] == {"quotes": False, "isolated": False}
+    assert nodes["https://example.org/person/alone"]["isolated"] == 2 and nodes[speakers[1]]["isolated"] == 0
+    assert ["quotations", str(len(range(1, READABLE_FROM, 60)))] in nodes[speakers[1]]["attributes"]
+    assert f"{graph.number_of_nodes():,} nodes: 60 shown to start with" in " ".join(data["notes"])
+    assert all(not n["shown"] for n in data["nodes"] if n["kind"] == "quote")  # labels go to what is shown
+    small = viewer_data(graph.subgraph(speakers + ["https://example.org/quote/0"]).copy())
+    assert small["start"] == {"quotes": True, "isolated": True}

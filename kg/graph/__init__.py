@@ -3,6 +3,7 @@
 * ``kg.graph.views`` — named projections of the store onto networkx graphs (``build_view``);
 * ``kg.graph.analysis`` — centrality, communities, components, scores written back as triples;
 * ``kg.graph.paths`` — the shortest chains between two nodes, with the sentence behind each hop;
+* ``kg.graph.focus`` — a view cut down by kind, degree and PageRank rank, quotations folded;
 * ``kg.graph.layout`` — deterministic node positions for drawings;
 * ``kg.graph.exports`` — GraphML, GEXF, node-link JSON, Cytoscape.js JSON, Graphviz DOT, a
   self-contained interactive HTML page, PNG and SVG pictures.

@@ -125,6 +125,9 @@ def viewer_data(graph: nx.Graph, *, title: str | None = None) -> dict[str, objec
     readable = graph.number_of_nodes() > READABLE_FROM
     start = {"quotes": not readable, "isolated": not readable}
     shown_first = [n for n in graph if _shown(graph.nodes[n].get("kind"), isolation[n], start)]
+    if not shown_first:  # nothing but quotations and isolated nodes: show them all
+        readable, start = False, {"quotes": True, "isolated": True}
+        shown_first = list(graph)
     positions, layout_note = layout(graph, first=shown_first if readable else None)
     sizes, sized_by = node_sizes(graph)
     by_size = sorted(shown_first, key=lambda n: (-sizes[n], str(n)))
