@@ -191,6 +191,10 @@ def test_debug_works_before_and_after_the_command(monkeypatch, capsys) -> None:
     for argv in (["--debug", "validate"], ["validate", "--debug"]):
         with pytest.raises(RuntimeError, match="a bug"):
             main(argv)
+    args, extra = make_parser(["build"]).parse_known_args(["build", "a.txt", "--debug"])
+    assert args.debug and args.sources == ["a.txt"] and extra == []
+    args, _ = make_parser(["link"]).parse_known_args(["link", "refresh-snapshot", "--debug"])
+    assert args.debug and args.link_action == "refresh-snapshot"
 
 
 def test_kg_analyze_is_kg_analyse(reference_store: Path, run_kg) -> None:

@@ -47,7 +47,7 @@ COMMANDS: dict[str, Command] = {
 }
 """Every command, in the order ``kg --help`` lists them."""
 
-HELP_TOPICS = {"remote": "the connection options of a remote store (--store http://…)"}
+HELP_TOPICS = {"remote": "the connection options of a remote store"}
 """What ``kg help TOPIC`` explains besides the commands."""
 
 _BY_NAME = {alias: name for name, command in COMMANDS.items() for alias in (name, *command.aliases)}
