@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyoxigraph as ox
 
-from kg.atomic import pid_alive
 from kg.errors import QueryError, StoreError
 from kg.store.base import MEMORY, Store, one_line
 from kg.store.sparql_text import UNION_RESYNC, check_update_syntax, drop_update, syntax_error
@@ -116,6 +115,8 @@ def _publish_lock(directory: Path, lock: Path) -> bool:
 
 def _acquire_lock(directory: Path) -> Path:
     """Create ``directory/.kg-lock`` holding our PID, taking over a stale lock."""
+    from kg.atomic import pid_alive  # writers only: a reader opens without it
+
     lock = directory / LOCK_FILE
     for _attempt in range(3):
         if _publish_lock(directory, lock):
