@@ -121,6 +121,8 @@ def test_load_query_errors(queries_dir: Path) -> None:
         load_query("xyz", queries_dir=queries_dir)
     with pytest.raises(QueryError, match="no such query file"):
         load_query(str(queries_dir / "nope.rq"))
+    with pytest.raises(QueryError, match=r"no such query file: people.rq \(for the named query, kg query people\)"):
+        load_query("people.rq", queries_dir=queries_dir)
     with pytest.raises(QueryError, match="empty"):
         load_query("-", stdin=io.StringIO("  \n"))
 

@@ -182,6 +182,9 @@ def load_query(
         return QueryText("query", name_or_path, "<command line>")
     if kind == "file":
         path = Path(name_or_path)
+        if not path.exists() and path.suffix == QUERY_SUFFIX and path.name == name_or_path \
+                and path.stem in named_queries(queries_dir):
+            raise QueryError(f"no such query file: {path} (for the named query, kg query {path.stem})")
         return QueryText(path.stem, _read(path, path.stem), str(path))
     known = named_queries(queries_dir)
     if name_or_path not in known:
