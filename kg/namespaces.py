@@ -35,6 +35,7 @@ __all__ = [
     "SCHEMA",
     "SH",
     "SKOS",
+    "WD",
     "XSD",
     "bind_prefixes",
     "compact_iri",
@@ -61,6 +62,9 @@ KGO = Namespace("https://w3id.org/kgnews/ontology#")
 KGR = Namespace("https://w3id.org/kgnews/id/")
 """Base of every resource IRI minted by ``kg.rdf.iris`` (a ``str`` subclass: ``KGR + "x"``)."""
 
+WD = Namespace("http://www.wikidata.org/entity/")
+"""Wikidata items, which ``kg link`` makes actors ``owl:sameAs``."""
+
 PREFIXES: tuple[tuple[str, Namespace], ...] = (
     ("rdf", RDF),
     ("rdfs", RDFS),
@@ -76,6 +80,7 @@ PREFIXES: tuple[tuple[str, Namespace], ...] = (
     ("nif", NIF),
     ("kgo", KGO),
     ("kgr", KGR),
+    ("wd", WD),
 )
 """Prefix → namespace, in the order they are bound (an immutable table)."""
 

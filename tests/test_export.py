@@ -309,3 +309,4 @@ def test_one_prefix_table() -> None:
     assert compact_iri("https://w3id.org/kgnews/ontology#Agreement") == "kgo:Agreement"
     assert compact_iri("https://w3id.org/kgnews/id/person/x") == "kgr:person/x"
     assert compact_iri("https://example.org/x") == "https://example.org/x"
+    assert compact_iri("http://www.wikidata.org/entity/Q458") == "wd:Q458"  # what kg link makes actors owl:sameAs
