@@ -827,3 +827,21 @@ def test_importing_kg_sparql_loads_nothing_else() -> None:
               "print(sorted(m for m in set(sys.modules) - before if m.startswith('kg.') or m in ('rdflib', 'pyoxigraph')))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "['kg.sparql']"
+
+
+def test_table_width_counts_terminal_columns() -> None:
+    from kg.sparql.writers import display_width
+
+    assert display_width("abc") == 3 and display_width("北京") == 4 and display_width("e\u0301") == 1
+    result = QueryResult("select", vars=["name", "note"], rows=[
+        (Literal("习近平 (Xi Jinping), 中华人民共和国主席"), Literal("x" * 40)),
+        (Literal("Zoë Šimić"), Literal("short")),
+    ])
+    out = io.StringIO()
+    format_result(result, "table", out, width=40)
+    lines = out.getvalue().splitlines()
+    assert all(display_width(line) <= 40 for line in lines), lines
+    assert lines[2].startswith("习近平") and "…" in lines[2]
+    column = display_width(lines[0][:lines[0].index("note")])
+    assert display_width(lines[2][:lines[2].index("xxx")]) == column == display_width(lines[3][:lines[3].index("short")])
+    assert lines[3].startswith("Zoë Šimić")

@@ -98,25 +98,48 @@ def fit_widths(widths: Sequence[int], limit: int | None, gap: int = 2) -> list[i
     return [min(w, low) for w in widths]
 
 
+def display_width(text: str) -> int:
+    """How many terminal columns ``text`` takes: East Asian wide and full-width characters two,
+    combining marks none, the rest one."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+               for char in text)
+
+
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + ELLIPSIS
+    """``text`` padded to ``width`` columns, or cut to them with an ellipsis."""
+    size = display_width(text)
+    if size > width:
+        kept, used = [], 0
+        for char in text:
+            step = display_width(char)
+            if used + step > width - 1:
+                break
+            kept.append(char)
+            used += step
+        text, size = "".join(kept) + ELLIPSIS, used + 1
+    return text + " " * (width - size)
 
 
 def write_table(result: QueryResult, out: TextIO, *, headers: bool = True, width: int | None = None) -> None:
     """Aligned columns of IRIs and lexical forms (``@lang`` shown, line breaks as ``\\n``), a
-    dashed rule under the header and a row count; cells cut with an ellipsis to fit ``width``."""
+    dashed rule under the header and a row count; cells cut with an ellipsis to fit ``width``
+    terminal columns (see :func:`display_width`)."""
     if result.kind == "ask":
         out.write(f"{_verdict(result)}\n")
         return
     header = list(result.vars)
     cells = [[_cell(term) for term in row] for row in result.rows]
-    natural = [len(name) for name in header]
+    natural = [display_width(name) for name in header]
     for row in cells:
-        natural = [max(size, len(cell)) for size, cell in zip(natural, row)]
+        natural = [max(size, display_width(cell)) for size, cell in zip(natural, row)]
     widths = fit_widths(natural, width)
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(_cut(value, size).ljust(size) for value, size in zip(values, widths)).rstrip() + "\n"
+        return "  ".join(_cut(value, size) for value, size in zip(values, widths)).rstrip() + "\n"
 
     if header:
         if headers:
