@@ -696,6 +696,8 @@ def test_cli_output_file_of_a_graph_answer_and_bad_extensions(reference_store: P
     assert not (tmp_path / "x.csv").exists()
     code, _out, err = kg(capsys, "query", "members", "--store", reference_store, "-o", tmp_path, "-f", "csv")
     assert code == 2 and "is a directory" in err
+    code, _out, err = kg(capsys, "query", "SELECT * WHERE { ?s }", "--store", reference_store, "-f", "yaml")
+    assert code == 2 and "unknown format 'yaml'; use one of: table, csv" in err  # refused before the query runs
 
 
 def test_cli_output_dash_is_stdout_and_format_wins_over_extension(reference_store: Path, tmp_path: Path,

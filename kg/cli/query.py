@@ -67,8 +67,18 @@ def _list() -> int:
 
 def _check_output(fmt: str | None, output: str | None, no_headers: bool) -> None:
     """Refuse, before the query runs, a format or an output file that cannot be written."""
-    from kg.formats import RDF_FORMATS, RESULT_FORMATS, result_format, result_format_for_path
+    from kg.formats import RDF_FORMATS, RESULT_FORMATS, rdf_format, result_format, result_format_for_path
 
+    if fmt is not None:
+        try:
+            result_format(fmt)
+        except UsageError:
+            try:
+                rdf_format(fmt)
+            except UsageError:
+                raise UsageError(f"unknown format {fmt!r}; use one of: {', '.join(f.name for f in RESULT_FORMATS)} "
+                                 f"(SELECT, ASK) or {', '.join(f.name for f in RDF_FORMATS)} (CONSTRUCT, DESCRIBE)"
+                                 ) from None
     if fmt is None and output not in (None, "-"):
         suffix = os.path.splitext(output)[1].lower()
         if result_format_for_path(output) is None and not any(suffix in f.extensions for f in RDF_FORMATS):
