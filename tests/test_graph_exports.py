@@ -517,3 +517,10 @@ def test_large_pages_start_readable_small_ones_show_everything() -> None:
     assert all(not n["shown"] for n in data["nodes"] if n["kind"] == "quote")  # labels go to what is shown
     small = viewer_data(graph.subgraph(speakers + ["https://example.org/quote/0"]).copy())
     assert small["start"] == {"quotes": True, "isolated": True}
+    from kg.graph.exports import gexf_viz
+
+    viz = gexf_viz(graph)  # Gephi gets the positions the page draws
+    assert all((viz[n]["position"]["x"], -viz[n]["position"]["y"]) == (nodes[n]["x"], nodes[n]["y"]) for n in graph)
+    speaker, quote = nodes[speakers[5]], nodes["https://example.org/quote/5"]
+    spread = max(n["x"] for n in data["nodes"]) - min(n["x"] for n in data["nodes"])
+    assert abs(speaker["x"] - quote["x"]) < spread / 10 and abs(speaker["y"] - quote["y"]) < spread / 10  # beside its speaker

@@ -132,10 +132,11 @@ def _graphml(graph: nx.Graph, out: BinaryIO) -> None:
 
 def gexf_viz(graph: nx.Graph) -> dict[str, dict[str, object]]:
     """Node → GEXF ``viz`` data: the HTML viewer's colour (by kind), size (by PageRank) and
-    position (``kg.graph.layout``, y pointing up as in Gephi)."""
-    from kg.graph.layout import layout, node_sizes
+    position (``kg.graph.focus.drawing_layout``, y pointing up as in Gephi)."""
+    from kg.graph.focus import drawing_layout
+    from kg.graph.layout import node_sizes
 
-    positions, _note = layout(graph)
+    positions, _note, _sight = drawing_layout(graph)
     sizes, _measure = node_sizes(graph)
     viz = {}
     for node, attrs in graph.nodes(data=True):
@@ -202,9 +203,9 @@ def cytoscape_document(graph: nx.Graph, positions: dict[str, tuple[float, float]
 
 
 def _cytoscape(graph: nx.Graph, out: BinaryIO) -> None:
-    from kg.graph.layout import layout
+    from kg.graph.focus import drawing_layout
 
-    positions, _note = layout(graph)
+    positions, _note, _sight = drawing_layout(graph)
     document = cytoscape_document(graph, positions)
     out.write(json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8"))
     out.write(b"\n")

@@ -14,20 +14,40 @@ and the edges between the nodes kept. ``fold`` takes quotation nodes out first a
 speaker the number of its quotations (``quotations``) and up to five of them (``quoted``, one
 per line); degree and PageRank are still those of the whole view. What was applied is
 written in the graph attribute ``focus``.
+
+``first_sight(graph)`` says what a drawing shows first: everything, or on a graph of more
+than ``READABLE_FROM`` nodes no quotation and no isolated node (nor a node whose only
+neighbours are quotations). ``drawing_layout(graph)`` lays a graph out from those nodes
+(``kg.graph.layout``, the others placed beside their neighbours): the HTML page, the GEXF
+``viz:position``, Cytoscape.js positions and the pictures all use it, so they agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 
 from kg.errors import UsageError
 
-__all__ = ["QUOTES_SHOWN", "focus", "fold_quotes", "isolated_nodes", "parse_kinds"]
+__all__ = [
+    "QUOTES_SHOWN",
+    "READABLE_FROM",
+    "FirstSight",
+    "drawing_layout",
+    "first_sight",
+    "focus",
+    "fold_quotes",
+    "isolated_nodes",
+    "parse_kinds",
+    "shown",
+]
 
 QUOTES_SHOWN = 5
 """How many quotations a speaker's ``quoted`` attribute lists when quotations are folded."""
+READABLE_FROM = 500
+"""A drawing of a graph with more nodes starts readable: quotations and isolated nodes hidden."""
 
 
 def parse_kinds(text: str | None) -> list[str] | None:
@@ -112,3 +132,55 @@ def focus(
     for part in notes:
         _note(result, part)
     return result
+
+
+@dataclass(frozen=True)
+class FirstSight:
+    """What a drawing of a graph shows to start with."""
+
+    readable: bool  # quotations and isolated nodes start hidden
+    quotes: bool  # quotations shown
+    isolated: bool  # isolated nodes shown
+    isolation: dict[str, int]  # node → 2: no neighbour, 1: only quotations as neighbours, 0: others
+    shown: list[str]  # the nodes shown, in graph order
+
+
+def _isolation(graph: nx.Graph) -> dict[str, int]:
+    kinds = dict(graph.nodes(data="kind"))
+    found = {}
+    for node in graph:
+        neighbours = {m for m in nx.all_neighbors(graph, node) if m != node}
+        if not neighbours:
+            found[node] = 2
+        elif kinds.get(node) != "quote" and all(kinds.get(m) == "quote" for m in neighbours):
+            found[node] = 1
+        else:
+            found[node] = 0
+    return found
+
+
+def shown(kind: object, isolation: int, *, quotes: bool, isolated: bool) -> bool:
+    """Whether a node of ``kind`` and ``isolation`` is drawn when quotations (``quotes``) and
+    isolated nodes (``isolated``) are shown or not; the HTML viewer's script agrees."""
+    if kind == "quote" and not quotes:
+        return False
+    return isolated or not (isolation == 2 or (isolation == 1 and not quotes))
+
+
+def first_sight(graph: nx.Graph) -> FirstSight:
+    """What a drawing of ``graph`` shows first (see the module docstring)."""
+    isolation = _isolation(graph)
+    if graph.number_of_nodes() > READABLE_FROM:
+        kept = [n for n in graph if shown(graph.nodes[n].get("kind"), isolation[n], quotes=False, isolated=False)]
+        if kept:  # a graph of nothing but quotations and isolated nodes is shown whole
+            return FirstSight(True, False, False, isolation, kept)
+    return FirstSight(False, True, True, isolation, list(graph))
+
+
+def drawing_layout(graph: nx.Graph) -> tuple[dict[str, tuple[float, float]], str | None, FirstSight]:
+    """(positions, layout note, first sight): ``graph`` laid out from what it shows first."""
+    from kg.graph.layout import layout
+
+    sight = first_sight(graph)
+    positions, note = layout(graph, first=sight.shown if sight.readable else None)
+    return positions, note, sight

@@ -2,7 +2,9 @@
 
 The same layout, colours and sizes as the HTML viewer: nodes coloured by kind and sized by
 PageRank, edges as thin lines, a legend of kinds, labels on every node of a small graph (up
-to ``ALL_LABELS_UP_TO``) or on the ``LABELLED_NODES`` largest of a big one. Labels are plain
+to ``ALL_LABELS_UP_TO``) or on the ``LABELLED_NODES`` largest of a big one. A graph the page
+opens readable (``kg.graph.focus.first_sight``) is drawn as the page first shows it: without
+quotations and isolated nodes (the subtitle says so). Labels are plain
 text (no mathtext: ``$`` is a dollar sign). The output is deterministic: no dates in the
 metadata, a fixed SVG id salt. matplotlib is imported only here, through its object API
 (no pyplot, no global backend state).
@@ -37,17 +39,19 @@ def draw(graph: nx.Graph, out: BinaryIO, *, fmt: str = "png", title: str | None 
     except ImportError:
         raise KgError(f"{fmt.upper()} pictures need matplotlib: pip install matplotlib") from None
     from kg.graph.exports import colour_of
-    from kg.graph.layout import layout, node_sizes
+    from kg.graph.focus import drawing_layout
+    from kg.graph.layout import node_sizes
     from kg.graph.viewer import _title
 
-    positions, note = layout(graph)
+    positions, note, sight = drawing_layout(graph)
     sizes, sized_by = node_sizes(graph, smallest=3.0, largest=22.0)
-    nodes = list(graph.nodes)
+    nodes = sight.shown
+    drawn = set(nodes)
     figure = Figure(figsize=(_WIDTH_INCHES, _WIDTH_INCHES * 0.75), dpi=_DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.01, 0.01, 0.98, 0.92))
     axes.set_axis_off()
-    segments = [(positions[u], positions[v]) for u, v in graph.edges() if u != v]
+    segments = [(positions[u], positions[v]) for u, v in graph.edges() if u != v and u in drawn and v in drawn]
     if segments:
         axes.add_collection(LineCollection(segments, colors="#b5b5b5", linewidths=0.6, zorder=1))
     if nodes:
@@ -90,6 +94,8 @@ def draw(graph: nx.Graph, out: BinaryIO, *, fmt: str = "png", title: str | None 
             text.set_parse_math(False)
     heading = title or _title(graph)
     subtitle = f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges; node size: {sized_by}"
+    if sight.readable:
+        subtitle += f"; {len(nodes):,} nodes drawn: quotations and isolated nodes left out"
     if note:
         subtitle += f"; {note}"
     figure.text(0.01, 0.985, heading, fontsize=13, va="top", parse_math=False)

@@ -31,6 +31,7 @@ import networkx as nx
 
 from kg import __version__
 from kg.graph.exports import colour_of
+from kg.graph.focus import READABLE_FROM
 
 __all__ = ["CYTOSCAPE_VERSION", "READABLE_FROM", "script_json", "viewer_data", "viewer_html"]
 
@@ -39,8 +40,6 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 ALL_LABELS_UP_TO = 150
 """Graphs with up to this many nodes show every label; larger ones label their biggest nodes."""
 LABELLED_NODES = 100
-READABLE_FROM = 500
-"""On graphs with more nodes the page starts readable: quotations folded, isolated nodes hidden."""
 _TOKEN = re.compile(r"@@([A-Z_]+)@@")
 _SEARCHED = ("label", "altLabel", "name", "iso2", "iso3", "roles")
 
@@ -67,14 +66,6 @@ def _inline_script(code: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
-def _shown(kind: object, isolation: int, start: dict[str, bool]) -> bool:
-    """Whether the page shows a node of ``kind`` and ``isolation`` (see ``_isolation``) with the
-    boxes ``start`` (show quotations, show isolated nodes) ticked or not; viewer.js agrees."""
-    if kind == "quote" and not start["quotes"]:
-        return False
-    return start["isolated"] or not (isolation == 2 or (isolation == 1 and not start["quotes"]))
-
-
 def _title(graph: nx.Graph) -> str:
     view = graph.graph.get("view", "graph")
     parts = [f"kg — {view} view"]
@@ -84,21 +75,6 @@ def _title(graph: nx.Graph) -> str:
             label = graph.nodes[value].get("label", value) if value in graph else value
             parts.append(f"{word}: {label}")
     return ", ".join(parts)
-
-
-def _isolation(graph: nx.Graph) -> dict[str, int]:
-    """Node → 2 if it has no neighbour, 1 if its only neighbours are quotations, else 0."""
-    kinds = dict(graph.nodes(data="kind"))
-    found = {}
-    for node in graph:
-        neighbours = {m for m in nx.all_neighbors(graph, node) if m != node}
-        if not neighbours:
-            found[node] = 2
-        elif kinds.get(node) != "quote" and all(kinds.get(m) == "quote" for m in neighbours):
-            found[node] = 1
-        else:
-            found[node] = 0
-    return found
 
 
 def _said(graph: nx.Graph) -> dict[str, int]:
@@ -118,17 +94,13 @@ def viewer_data(graph: nx.Graph, *, title: str | None = None) -> dict[str, objec
     and what the page shows to start with (``start``): on a graph of more than
     ``READABLE_FROM`` nodes, quotations folded into their speakers and isolated nodes hidden
     (laid out from the nodes shown; the others placed beside their neighbours)."""
-    from kg.graph.layout import layout, node_sizes
+    from kg.graph.focus import drawing_layout
+    from kg.graph.layout import node_sizes
 
-    isolation = _isolation(graph)
+    positions, layout_note, sight = drawing_layout(graph)
+    isolation, shown_first, readable = sight.isolation, sight.shown, sight.readable
+    start = {"quotes": sight.quotes, "isolated": sight.isolated}
     said = _said(graph)
-    readable = graph.number_of_nodes() > READABLE_FROM
-    start = {"quotes": not readable, "isolated": not readable}
-    shown_first = [n for n in graph if _shown(graph.nodes[n].get("kind"), isolation[n], start)]
-    if not shown_first:  # nothing but quotations and isolated nodes: show them all
-        readable, start = False, {"quotes": True, "isolated": True}
-        shown_first = list(graph)
-    positions, layout_note = layout(graph, first=shown_first if readable else None)
     sizes, sized_by = node_sizes(graph)
     by_size = sorted(shown_first, key=lambda n: (-sizes[n], str(n)))
     labelled = set(by_size if len(by_size) <= ALL_LABELS_UP_TO else by_size[:LABELLED_NODES])
