@@ -91,10 +91,10 @@ def write_rdf(items: Iterable[ox.Quad] | Iterable[ox.Triple], fmt: Format, out: 
     if fmt.name == "jsonld":
         _write_jsonld(items, out)
         return
-    options: dict[str, object] = {}
     if fmt.name in ("turtle", "trig", "rdfxml"):
-        options["prefixes"] = dict(PREFIX_IRIS if prefixes is None else prefixes)
-    ox.serialize(items, out, engine_format(fmt), **options)
+        ox.serialize(items, out, engine_format(fmt), prefixes=dict(PREFIX_IRIS if prefixes is None else prefixes))
+    else:
+        ox.serialize(items, out, engine_format(fmt))
 
 
 def graph_text(graph: Graph, fmt: Format) -> str:
@@ -108,7 +108,7 @@ def graph_text(graph: Graph, fmt: Format) -> str:
 
     blanks: dict[Any, ox.BlankNode] = {}
     ordered = sorted(graph, key=lambda t: (str(t[0]), t[1] != RDF.type, str(t[1]), str(t[2])))  # a subject's types first
-    triples = [tuple(to_engine(term, blanks) for term in triple) for triple in ordered]
+    triples: list[Any] = [tuple(to_engine(term, blanks) for term in triple) for triple in ordered]  # terms as parsed
     if fmt.keeps_graphs:
         items: list[Any] = [ox.Quad(s, p, o, ox.DefaultGraph()) for s, p, o in triples]
     else:
