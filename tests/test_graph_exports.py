@@ -524,3 +524,14 @@ def test_large_pages_start_readable_small_ones_show_everything() -> None:
     speaker, quote = nodes[speakers[5]], nodes["https://example.org/quote/5"]
     spread = max(n["x"] for n in data["nodes"]) - min(n["x"] for n in data["nodes"])
     assert abs(speaker["x"] - quote["x"]) < spread / 10 and abs(speaker["y"] - quote["y"]) < spread / 10  # beside its speaker
+
+
+def test_kg_export_draws_progress_on_a_terminal_only(reference_store: Path, tmp_path: Path) -> None:
+    from test_cli import on_a_terminal
+
+    target = tmp_path / "graph.html"
+    code, out, err = on_a_terminal("export", "--store", reference_store, "-o", target)
+    assert code == 0 and "steps" in err and "laying out and writing html" in err and "\x1b[K" in err, err
+    assert err.rstrip().endswith(f"wrote {target} (html, actors view: 34 nodes, 36 edges)")
+    code, out, err = on_a_terminal("export", "--store", reference_store, "-f", "ttl", "-o", tmp_path / "x.ttl", "-q")
+    assert code == 0 and "steps" not in err and "\x1b" not in err, err

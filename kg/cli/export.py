@@ -74,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_view_options(e)
     add_focus_options(e)
     e.add_argument("--title", metavar="TEXT", help="graph views: the title of the HTML page or picture")
+    e.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     e.set_defaults(run=run)
 
 
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     from rdflib import URIRef
 
     from kg.formats import export_format
+    from kg.progress import steps
     from kg.store import Store
 
     fmt = export_format(args.format, None if args.output == "-" else args.output)
@@ -93,22 +95,33 @@ def run(args: argparse.Namespace) -> int:
 
         if args.graph is not None and not is_valid_iri(args.graph):  # before rdflib sees it
             raise UsageError(f"--graph wants an absolute IRI, got {args.graph!r}")
-        with Store.open(store_path(args), create=False, read_only=True) as store:
-            export_store(store, fmt, args.output, graph=URIRef(args.graph) if args.graph else None)
-    else:
-        if args.graph is not None:
-            raise UsageError("--graph applies to RDF formats; limit a graph view to one article with --article")
-        if fmt.binary and args.output == "-" and sys.stdout.isatty():
-            raise UsageError(f"{fmt.name} is binary: write it to a file with -o FILE")
-        from kg.graph.exports import export_view
+        progress = steps(1, quiet=args.quiet)
+        try:
+            progress.step(f"writing {fmt.name}")
+            with Store.open(store_path(args), create=False, read_only=True) as store:
+                export_store(store, fmt, args.output, graph=URIRef(args.graph) if args.graph else None)
+        finally:
+            progress.close()
+        if args.output != "-":
+            print(f"wrote {args.output} ({fmt.name})", file=sys.stderr)
+        return 0
+    if args.graph is not None:
+        raise UsageError("--graph applies to RDF formats; limit a graph view to one article with --article")
+    if fmt.binary and args.output == "-" and sys.stdout.isatty():
+        raise UsageError(f"{fmt.name} is binary: write it to a file with -o FILE")
+    from kg.graph.exports import export_view
 
+    progress = steps(2, quiet=args.quiet)
+    try:
+        progress.step(f"reading the {args.view or 'actors'} view")
         with Store.open(store_path(args), create=False, read_only=True) as store:
             graph = focus_requested_view(build_requested_view(store, args), args)
+        progress.step(f"laying out and writing {fmt.name}" if fmt.name in ("html", "gexf", "cytoscape", "png", "svg")
+                      else f"writing {fmt.name}")
         export_view(graph, fmt, args.output, title=args.title)
-        if args.output != "-":
-            print(f"wrote {args.output} ({fmt.name}, {graph.graph.get('view')} view: "
-                  f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges)", file=sys.stderr)
-        return 0
+    finally:
+        progress.close()
     if args.output != "-":
-        print(f"wrote {args.output} ({fmt.name})", file=sys.stderr)
+        print(f"wrote {args.output} ({fmt.name}, {graph.graph.get('view')} view: "
+              f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges)", file=sys.stderr)
     return 0
