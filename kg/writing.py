@@ -35,6 +35,7 @@ import io
 import itertools
 import json
 import queue
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -83,6 +84,53 @@ def _write_jsonld(items: Iterable[ox.Quad] | Iterable[ox.Triple], out: BinaryIO)
     out.write(b"\n]}\n")
 
 
+_TURTLE_TERM = re.compile(r'"(?:[^"\\\n]|\\.)*"|<[^>\n]*>|(?<![\w\\:])([A-Za-z][A-Za-z0-9_-]*):((?:[^\s\\]|\\.)*)')
+"""In the engine's Turtle/TriG: a string (one line: line breaks are escaped), an IRI, or a
+prefixed name (prefix, local part); the engine separates terms with spaces."""
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+class _WholeIris:
+    """A binary stream in front of ``out`` for the engine's Turtle and TriG: a prefixed name
+    whose local part needs backslash escapes (``kgr:person\\/eric-holder``) is written as the
+    whole IRI (``<https://w3id.org/kgnews/id/person/eric-holder>``), as Jena and rdflib write
+    it; vocabulary terms keep their prefixes. Lines are rewritten as they complete."""
+
+    def __init__(self, out: BinaryIO, prefixes: Mapping[str, str]) -> None:
+        self.out = out
+        self.prefixes = prefixes
+        self.pending = bytearray()
+
+    def _whole(self, match: re.Match[str]) -> str:
+        prefix, local = match.group(1), match.group(2)
+        if prefix is None or "\\" not in local or prefix not in self.prefixes:
+            return match.group(0)
+        unescaped = _LOCAL_ESCAPE.sub(r"\1", local)
+        return f"<{self.prefixes[prefix]}{unescaped}>"
+
+    def write(self, data: bytes) -> int:
+        self.pending += data
+        cut = self.pending.rfind(b"\n") + 1
+        if cut:
+            self._emit(bytes(self.pending[:cut]))
+            del self.pending[:cut]
+        return len(data)
+
+    def _emit(self, text: bytes) -> None:
+        if b"\\" in text:
+            text = _TURTLE_TERM.sub(self._whole, text.decode("utf-8")).encode("utf-8")
+        self.out.write(text)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        """Write what is left (the engine ends its output with a line break)."""
+        if self.pending:
+            self._emit(bytes(self.pending))
+            self.pending.clear()
+
+
 def write_rdf(items: Iterable[ox.Quad] | Iterable[ox.Triple], fmt: Format, out: BinaryIO, *,
               prefixes: Mapping[str, str] | None = None) -> None:
     """Write the engine's triples (triple syntaxes) or quads (dataset syntaxes) to ``out`` in
@@ -91,8 +139,13 @@ def write_rdf(items: Iterable[ox.Quad] | Iterable[ox.Triple], fmt: Format, out: 
     if fmt.name == "jsonld":
         _write_jsonld(items, out)
         return
-    if fmt.name in ("turtle", "trig", "rdfxml"):
-        ox.serialize(items, out, engine_format(fmt), prefixes=dict(PREFIX_IRIS if prefixes is None else prefixes))
+    table = dict(PREFIX_IRIS if prefixes is None else prefixes)
+    if fmt.name in ("turtle", "trig"):
+        whole = _WholeIris(out, table)
+        ox.serialize(items, whole, engine_format(fmt), prefixes=table)  # type: ignore[arg-type]
+        whole.close()
+    elif fmt.name == "rdfxml":
+        ox.serialize(items, out, engine_format(fmt), prefixes=table)
     else:
         ox.serialize(items, out, engine_format(fmt))
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
@@ -246,8 +249,10 @@ def test_kg_export_writes_the_kg_prefixes(reference_store: Path, tmp_path: Path,
     else:
         assert "@prefix kgo: <https://w3id.org/kgnews/ontology#> ." in text
         assert "@prefix kgr: <https://w3id.org/kgnews/id/> ." in text
-        assert "kgo:mentionedIn kgr:" in text and "skos:prefLabel" in text
-        assert "<https://w3id.org/kgnews/" not in text.split("\n", len(PREFIX_IRIS))[-1]
+        assert "kgo:mentionedIn <https://w3id.org/kgnews/id/article/" in text and "skos:prefLabel" in text
+        body = text.split("\n", len(PREFIX_IRIS))[-1]
+        assert "<https://w3id.org/kgnews/ontology#" not in body and "<http://www.w3.org/2004/02/skos" not in body
+        assert "\\/" not in re.sub(r'"(?:[^"\\]|\\.)*"', '""', body)  # no kgr:person\/x: whole IRIs instead
     expected = _kg_dataset(reference_store)
     if fmt.keeps_graphs:
         parsed = Dataset()
@@ -310,3 +315,40 @@ def test_one_prefix_table() -> None:
     assert compact_iri("https://w3id.org/kgnews/id/person/x") == "kgr:person/x"
     assert compact_iri("https://example.org/x") == "https://example.org/x"
     assert compact_iri("http://www.wikidata.org/entity/Q458") == "wd:Q458"  # what kg link makes actors owl:sameAs
+
+
+# --- Turtle and TriG: a local part that would need escapes is written as the whole IRI --------------
+
+_LOCAL = st.text(alphabet="abcXYZ09-_./#=,?~!$&'()*+;:@%", max_size=12)
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(rows=st.lists(st.tuples(_LOCAL, _LOCAL, st.one_of(_LOCAL, _TEXT)), min_size=1, max_size=6),
+       name=st.sampled_from(["turtle", "trig"]))
+def test_turtle_and_trig_round_trip_any_local_part(rows: list[tuple[str, str, str]], name: str) -> None:
+    import io
+
+    import pyoxigraph as ox
+
+    from kg.namespaces import KGO, KGR
+    from kg.writing import write_rdf
+
+    triples = []
+    for subject, predicate, obj in rows:
+        try:
+            s, p = ox.NamedNode(KGR + subject), ox.NamedNode(KGO + predicate)
+            o = ox.NamedNode(KGR + obj) if obj.startswith("a") else ox.Literal(obj)
+        except ValueError:  # not an IRI (e.g. a lone %)
+            continue
+        triples.append(ox.Triple(s, p, o))
+    fmt = rdf_format(name)
+    items = [ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(KGR + "graph/1")) for t in triples] \
+        if fmt.keeps_graphs else triples
+    out = io.BytesIO()
+    write_rdf(items, fmt, out)
+    text = out.getvalue().decode("utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("@prefix"))
+    assert not re.search(r'(?<![\w\\])kgr:\S*\\', re.sub(r'"(?:[^"\\]|\\.)*"', '""', body))  # no escaped kgr: names
+    back = set(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE if name == "turtle" else ox.RdfFormat.TRIG))
+    assert {(q.subject, q.predicate, q.object) for q in back} == {(t.subject, t.predicate, t.object) for t in triples}
