@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from rdflib import Dataset, Graph, Literal
 from rdflib.graph import ConjunctiveGraph
@@ -108,17 +108,14 @@ def _check_engine(engine: str) -> None:
         raise UsageError(f"unknown SHACL engine {engine!r}; use one of: {', '.join(ENGINES)}")
 
 
-_OPTIONS = {"inference": "none", "abort_on_first": False, "allow_infos": True, "allow_warnings": True,
-            "advanced": False}
-
-
-def _run(data: object, engine: str) -> tuple[bool, Graph, str]:
+def _run(data: Any, engine: str) -> tuple[bool, Graph, str]:
     """(conforms, report graph, text) of ``data`` against the shapes, by ``engine``."""
     if engine == "pyshacl":
         from pyshacl import validate
     else:
         from pyshacl_turbo import validate
-    conforms, report_graph, text = validate(data, shacl_graph=load_shapes(), **_OPTIONS)
+    conforms, report_graph, text = validate(data, shacl_graph=load_shapes(), inference="none", abort_on_first=False,
+                                            allow_infos=True, allow_warnings=True, advanced=False)
     return bool(conforms), report_graph, str(text)
 
 
@@ -215,7 +212,7 @@ def _ill_typed_in(text: str) -> tuple[list[str], int, int]:
         obj = triple.object
         if isinstance(obj, ox.Literal) and obj.datatype.value not in _PLAIN:
             literal = from_engine(obj)
-            if _is_ill_typed(literal):
+            if isinstance(literal, Literal) and _is_ill_typed(literal):
                 found.add(literal)
     return found.shown, found.count, read
 
@@ -223,26 +220,23 @@ def _ill_typed_in(text: str) -> tuple[list[str], int, int]:
 def _collect(triples: Iterable[tuple[Node, Node, Node]], engine: str,
              on_read: Callable[[int], None] | None) -> tuple[object, list[str], int, int]:
     """The engine's input made of ``triples`` (rdflib terms), with the ill-typed literals and the count."""
+    from kg.store import to_engine
+
     found = _IllTyped()
-    if engine == "pyshacl":
-        union = bind_prefixes(Graph())
-        add = union.add
-    else:
-        from kg.store import to_engine
-
-        lines: list[str] = []
-
-        def add(triple: tuple[Node, Node, Node]) -> None:
-            lines.append(" ".join(str(to_engine(term)) for term in triple) + " .\n")
-
+    union = bind_prefixes(Graph())
+    lines: list[str] = []
     read = 0
     for triple in triples:
-        add(triple)
+        if engine == "pyshacl":
+            union.add(triple)
+        else:
+            lines.append(" ".join(str(to_engine(term)) for term in triple) + " .\n")
         read += 1
         if on_read is not None and read % READ_STEP == 0:
             on_read(read)
-        if isinstance(triple[2], Literal) and _is_ill_typed(triple[2]):
-            found.add(triple[2])
+        obj = triple[2]
+        if isinstance(obj, Literal) and _is_ill_typed(obj):
+            found.add(obj)
     data = union if engine == "pyshacl" else _turbo_input("".join(lines))
     return data, found.shown, found.count, read
 

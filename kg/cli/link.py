@@ -103,6 +103,6 @@ def _link(args: argparse.Namespace, snapshot) -> int:
         if not args.quiet:
             sys.stdout.write("\n")
     if not args.quiet:
-        where = f"{path} (dry run: nothing written)" if args.dry_run else path
+        where = f"{path} (dry run: nothing written)" if args.dry_run else str(path)
         print(summary(report, where))
     return 0
