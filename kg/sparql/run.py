@@ -38,8 +38,7 @@ def run_query(
     if params and isinstance(query, QueryText):
         text = choose_text(query, params)  # the same answer; from bound values, index lookups beat scans
     named = isinstance(query, QueryText) and query.named
-    from kg.ordering import sort_rows  # deferred: the store is open, so these are loaded or needed
-    from kg.store import check_syntax, collector_paused
+    from kg.store import check_syntax, collector_paused  # deferred: the store is open, so loaded
 
     try:
         check_nesting(text)
@@ -59,6 +58,8 @@ def run_query(
         with collector_paused():
             answer = store.query(split[0] if split else bound, prefixes=prefixes)
             if split and isinstance(answer, tuple):
+                from kg.ordering import sort_rows  # only when kg sorts the answer
+
                 ordered = sort_rows(answer[0], answer[1], split[1])
                 answer = (answer[0], ordered) if ordered is not None else store.query(bound, prefixes=prefixes)
     except QueryError as error:
