@@ -102,8 +102,6 @@ def _add_debug(parser: argparse.ArgumentParser) -> None:
 def _command_in(argv: Sequence[str]) -> str | None:
     """The command ``argv`` names: its first word that is not a top-level option."""
     for word in argv:
-        if word == "--":
-            return None
         if not word.startswith("-"):
             return word
     return None
@@ -146,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         before = argv[:argv.index(command)] if command else argv
         owner = parser if any(word in before for word in extra) else _chosen_parser(parser, args)
         owner.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command is None:
+    if args.command is None or not hasattr(args, "run"):
         parser.print_help(sys.stderr)
         return 2
     try:
