@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                     workers = [p for p in children(process.pid)
                                if b"resource_tracker" not in Path(f"/proc/{p}/cmdline").read_bytes()]
                     extras["kg serve: worker peak RSS (MiB)"] = [round(status_kib(p, "VmHWM") / 1024) for p in workers]
-                    extras["kg serve: worker peak heap (MiB)"] = [round(status_kib(p, "VmData") / 1024)
+                    extras["kg serve: worker heap at the end (MiB)"] = [round(status_kib(p, "VmData") / 1024)
                                                                   for p in workers]
             finally:
                 stop(process)
