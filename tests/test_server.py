@@ -816,3 +816,20 @@ def test_serve_refuses_updates_without_a_token(reference_store: Path, run_kg) ->
 def test_serve_needs_a_store(tmp_path: Path, run_kg) -> None:
     code, _, err = run_kg("serve", "--store", str(tmp_path / "none"), "--port", "0")
     assert code == 1 and "no store" in err and "Traceback" not in err
+
+
+def test_serve_checks_its_options(reference_store: Path, run_kg) -> None:
+    for args, words in ((["--cors-origin", "evil.example"], "not an origin"),
+                        (["--memory-limit", "5"], "--memory-limit"),
+                        (["--request-timeout", "0"], "--request-timeout")):
+        code, _, err = run_kg("serve", "--store", str(reference_store), "--port", "0", *args)
+        assert code == 2 and words in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_serve_says_when_its_port_is_taken(reference_store: Path, run_kg) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, _, err = run_kg("serve", "--store", str(reference_store), "--port", str(port))
+    assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err

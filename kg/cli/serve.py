@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--request-timeout must be a positive number of seconds")
     if args.memory_limit < 0 or 0 < args.memory_limit < 128:
         raise UsageError("--memory-limit must be at least 128 (MiB), or 0 for no cap")
+    _check_origin(args.cors_origin.strip())
     _check_server_library()
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")
@@ -132,12 +133,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_server_library() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("uvicorn") is None or importlib.util.find_spec("httptools") is None:
+    try:
+        import httptools  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
         from kg.errors import KgError
 
-        raise KgError("kg serve needs its HTTP server library: pip install 'kg-news[server]'")
+        raise KgError("kg serve needs its HTTP server library (uvicorn and httptools): "
+                      "pip install 'kg-news[server]'") from None
+
+
+def _check_origin(origin: str) -> None:
+    import urllib.parse
+
+    if origin in ("", "*"):
+        return
+    parts = urllib.parse.urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query:
+        raise UsageError(f"--cors-origin {origin!r} is not an origin: give scheme, host and port as a browser "
+                         "sends them (e.g. https://yasgui.example or http://localhost:8080), or '*' for any page")
 
 
 def _loopback(host: str) -> bool:
