@@ -3,6 +3,7 @@
 Usage::
 
     python bench/build_bench.py CORPUS [--jobs 1 2] [--scales 1 4 16] [--work DIR] [--skip-scaling]
+    python bench/build_bench.py FOLDER... --speed [--dask-workers 4] [--repeat 3]
 
 CORPUS is a folder of articles, e.g. ``../shared/data/bbc-news`` (2,225 BBC articles in five
 topic folders; read in place, never copied). Prints markdown tables:
@@ -23,6 +24,21 @@ topic folders; read in place, never copied). Prints markdown tables:
 4. **Scaling** (unless ``--skip-scaling``): the corpus replicated 1×, 4×, 16× with varied names
    (``bench/synthetic.py``), each built with the largest ``--jobs``: time per article and
    peak memory should stay flat as the corpus grows.
+
+With ``--speed`` (the folders given, e.g. the BBC ``politics`` and ``business`` folders), only
+the speed of ``kg build`` is measured, side by side in one run:
+
+5. **Jobs and engines**: fresh builds with ``--jobs 1``, ``--jobs 2``, the default ``--jobs``
+   and the Dask engine on a ``LocalCluster`` of ``--dask-workers`` single-threaded worker
+   processes on 127.0.0.1, each with the parser and with ``--fast``.
+6. **Unchanged rebuilds**: the same command again on the built stores (median of
+   ``--repeat``), as a whole command and as the build's own work (``kg.build.build`` in this
+   process, after start-up), with how many sources the readers decoded (a counter on
+   ``kg.reading.sources``: none, when nothing changed).
+7. **The cost model** of the default ``--jobs`` (``kg.engine.local``): the CPU time to extract
+   one article in one process (parser, ``--fast``), and what the building process spends per
+   article writing it; next to the constants the default is chosen from, and the jobs chosen
+   for 1 to 64 cores.
 
 Timings on a shared machine vary with its load; the machine and its load averages are
 printed with the figures.
@@ -144,28 +160,40 @@ class PeakMemory:
         self._thread.join()
 
 
-def run_build(sources: list[str], store: Path, jobs: int, extra: tuple[str, ...] = ()) -> dict:
-    """``kg build SOURCES --store STORE --jobs N [EXTRA]`` in a subprocess: time, counts, peak memory."""
-    shutil.rmtree(store, ignore_errors=True)
-    command = [sys.executable, "-m", "kg", "build", *sources, "--store", str(store), "--jobs", str(jobs), *extra]
+def run_build(sources: list[str], store: Path, jobs: int | None, extra: tuple[str, ...] = (), *,
+              fresh: bool = True, cluster_pid: int | None = None) -> dict:
+    """``kg build SOURCES --store STORE [--jobs N] [EXTRA]`` in a subprocess: time, counts, peak
+    memory (``cluster_pid``: also the CPU time of that process's children, a Dask cluster's workers)."""
+    if fresh:
+        shutil.rmtree(store, ignore_errors=True)
+    command = [sys.executable, "-m", "kg", "build", *sources, "--store", str(store),
+               *(("--jobs", str(jobs)) if jobs is not None else ()), *extra]
     env = {k: v for k, v in os.environ.items() if k != "KG_STORE"}
+    cluster = PeakMemory(cluster_pid) if cluster_pid else None
+    cluster_before = {pid: _cpu_seconds(pid) for pid in _descendants(cluster_pid)} if cluster_pid else {}
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = PeakMemory(process.pid)
     out, err = process.communicate()
     seconds = time.perf_counter() - started
     peak.stop()
+    cluster_cpu = 0.0
+    if cluster is not None:
+        cluster.stop()
+        cluster_cpu = sum(cpu - cluster_before.get(pid, 0.0) for pid, cpu in cluster.cpu.items() if pid != cluster_pid)
     match = re.match(r"Built (\d+) article\(s\), (\d+) unchanged, (?:\d+ duplicate\(s\), )?(\d+) failed → store .* "
                      r"\((\d+) quads\)", out)
     if process.returncode not in (0, 1) or not match:
         raise SystemExit(f"kg build failed ({process.returncode}): {err.strip()[-2000:]}")
     built, unchanged, failed, quads = map(int, match.groups())
     parent_cpu = peak.cpu.get(process.pid, 0.0)
-    workers_cpu = sum(cpu for pid, cpu in peak.cpu.items() if pid != process.pid)
-    return {"jobs": jobs, "seconds": seconds, "built": built, "unchanged": unchanged, "failed": failed,
+    workers_cpu = sum(cpu for pid, cpu in peak.cpu.items() if pid != process.pid) + cluster_cpu
+    chosen = re.search(r"engine \w+, (\d+) job\(s\)", out)
+    return {"jobs": jobs if jobs is not None else (int(chosen.group(1)) if chosen else None), "seconds": seconds, "built": built, "unchanged": unchanged, "failed": failed,
             "quads": quads, "articles": built + unchanged, "rate": (built + unchanged) / seconds,
             "peak_parent": peak.parent, "peak_tree": peak.tree, "cpu_parent": parent_cpu,
-            "cpu_workers": workers_cpu}
+            "cpu_workers": workers_cpu,
+            "peak_cluster": (cluster.tree - cluster.parent) if cluster is not None else 0.0}
 
 
 def dir_mb(path: Path) -> float:
@@ -287,24 +315,223 @@ def genres(store: Path, corpus: str) -> tuple[dict[str, tuple[int, int]], dict[s
     return {f: (per_folder[f], agreements[f]) for f in sorted(per_folder)}, labels
 
 
+# --- speed: jobs, engines, unchanged rebuilds, the cost model -------------------------------------
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def unchanged_rebuild(folders: list[str], store: Path, extra: tuple[str, ...], repeat: int) -> dict:
+    """The same build again on a built store: whole commands, and the build's own work in this process."""
+    import kg.reading.sources as sources
+    from kg.build import build
+    from kg.engine import open_engine
+    from kg.store import Store
+
+    commands = [run_build(folders, store, None, extra, fresh=False) for _ in range(repeat)]
+    decoded = 0
+    real_decode = sources._decode
+
+    def counted(*args, **kwargs):
+        nonlocal decoded
+        decoded += 1
+        return real_decode(*args, **kwargs)
+
+    work, cpu = [], []
+    sources._decode = counted  # type: ignore[assignment]
+    try:
+        for _ in range(repeat):
+            decoded = 0
+            with Store.open(store) as s, open_engine("local", fast="--fast" in extra) as engine:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                report = build(folders, s, engine=engine)
+                work.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - cpu_started)
+    finally:
+        sources._decode = real_decode  # type: ignore[assignment]
+    return {"command": _median([c["seconds"] for c in commands]), "work": _median(work), "cpu": _median(cpu),
+            "skipped": report.skipped, "built": report.built, "duplicates": report.duplicates, "decoded": decoded}
+
+
+def article_costs(folders: list[str], store: Path, sample: int) -> dict:
+    """CPU seconds per article: extraction in one process (parser on a sample, --fast on all),
+    and writing the built graphs with ``Store.add_graphs`` (what the building process does)."""
+    from rdflib import URIRef
+
+    from kg.engine.work import extract_article
+    from kg.errors import InputError
+    from kg.extract import default_extractor
+    from kg.reading.sources import iter_articles
+    from kg.store import Store, to_engine
+
+    articles = [a for a in iter_articles(folders) if not isinstance(a, InputError)]
+    costs: dict = {"articles": len(articles)}
+    for fast in (True, False):
+        chosen = articles if fast else articles[:: max(1, len(articles) // sample)]
+        extractor = default_extractor(fast)
+        extract_article(chosen[0], extractor)  # warm up
+        started = time.process_time()
+        for article in chosen:
+            extract_article(article, extractor)
+        costs["fast" if fast else "parser"] = (time.process_time() - started) / len(chosen)
+        costs["sampled" if not fast else "all"] = len(chosen)
+    graphs: dict[str, list[str]] = {}
+    with Store.open(store, read_only=True) as s:
+        for q in s.quads():
+            if q[3] is not None:
+                graphs.setdefault(str(q[3]), []).append(
+                    f"{to_engine(q[0])} {to_engine(q[1])} {to_engine(q[2])} .\n")
+    texts = [(URIRef(name), "".join(lines)) for name, lines in graphs.items()]
+    target = store.parent / "cost-write"
+    shutil.rmtree(target, ignore_errors=True)
+    started = time.process_time()
+    with Store.open(target) as s:
+        batch: list = []
+        size = 0
+        for graph, text in texts:
+            n = text.count("\n")
+            if batch and size + n > 10_000:
+                s.add_graphs(batch)
+                batch, size = [], 0
+            batch.append((graph, text))
+            size += n
+        s.add_graphs(batch)
+    costs["write"] = (time.process_time() - started) / max(1, len(texts))
+    shutil.rmtree(target, ignore_errors=True)
+    return costs
+
+
+def speed(folders: list[str], work: Path, dask_workers: int, repeat: int, sample: int, rounds: int) -> dict:
+    import contextlib
+
+    from kg.engine import local
+
+    figures: dict = {"folders": folders, "builds": [], "unchanged": [], "rounds": rounds}
+    rows = figures["builds"]
+    modes = (("parser", ()), ("--fast", ("--fast",)))
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        LocalCluster = None
+    with contextlib.ExitStack() as stack:
+        configs: list[tuple[str, tuple[str, ...], str, int | None]] = [
+            (label, extra, "local", jobs) for label, extra in modes for jobs in (1, 2, None)]
+        address = None
+        if LocalCluster is not None and dask_workers:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=dask_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=None, worker_dashboard_address=None))
+            address = cluster.scheduler_address
+            configs += [(label, extra, "dask", dask_workers) for label, extra in modes]
+        runs: dict[int, list[dict]] = {i: [] for i in range(len(configs))}
+        for round_ in range(rounds):  # interleaved, so that a change of load touches every configuration
+            for i, (label, extra, engine, jobs) in enumerate(configs):
+                name = f"speed-{label.strip('-')}-{engine}-{jobs or 'default'}"
+                if engine == "local":
+                    result = run_build(folders, work / name, jobs, extra)
+                else:
+                    result = run_build(folders, work / name, None, ("--engine", "dask", "--scheduler", address, *extra),
+                                       cluster_pid=os.getpid())
+                    result["jobs"] = jobs
+                result.update(extraction=label, engine=engine, requested=jobs, load=os.getloadavg()[0])
+                runs[i].append(result)
+                print(f"  round {round_ + 1}: {label} {engine} {jobs or 'default'}: {result['seconds']:.1f} s "
+                      f"(load {result['load']:.1f})", file=sys.stderr)
+        for i in range(len(configs)):
+            ordered = sorted(runs[i], key=lambda r: r["seconds"])
+            median = dict(ordered[(len(ordered) - 1) // 2])
+            median["all_seconds"] = [r["seconds"] for r in runs[i]]
+            rows.append(median)
+    for label, extra in (("parser", ()), ("--fast", ("--fast",))):
+        store = work / f"speed-{label.strip('-')}-local-default"
+        result = unchanged_rebuild(folders, store, extra, repeat)
+        result["extraction"] = label
+        figures["unchanged"].append(result)
+    figures["costs"] = article_costs(folders, work / "speed-parser-local-default", sample)
+    figures["model"] = {"article_seconds": dict(local.ARTICLE_SECONDS), "write_seconds": local.WRITE_SECONDS,
+                        "handoff_seconds": local.HANDOFF_SECONDS, "start_seconds": local.START_SECONDS}
+
+    one = {r["extraction"]: r["seconds"] for r in rows if r["engine"] == "local" and r["requested"] == 1}
+    print(f"## kg build speed: {', '.join(folders)} (fresh on-disk stores; identity and compaction included; "
+          f"median of {rounds} interleaved round(s))\n")
+    print("| extraction | engine | --jobs | jobs run | articles | wall s | articles/s | × one job's time "
+          "| CPU s kg | CPU s workers | peak RSS kg + workers MB | wall s of each round |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        asked = ("default" if r["requested"] is None else str(r["requested"])) if r["engine"] == "local" \
+            else f"{r['requested']} workers"
+        print(f"| {r['extraction']} | {r['engine']} | {asked} | {r['jobs']} | {r['articles']} | {r['seconds']:.1f} | "
+              f"{r['rate']:.1f} | {r['seconds'] / one[r['extraction']]:.2f} | {r['cpu_parent']:.1f} | "
+              f"{r['cpu_workers']:.1f} | {r['peak_tree'] + r['peak_cluster']:.0f} | "
+              + ", ".join(f"{x:.1f}" for x in r["all_seconds"]) + " |")
+    print("\n## Unchanged rebuild (the same command again; median of %d)\n" % repeat)
+    print("| extraction | articles unchanged | duplicates | sources decoded | whole command s | "
+          "build's own work s (wall) | build's own work s (CPU) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for u in figures["unchanged"]:
+        print(f"| {u['extraction']} | {u['skipped']} | {u['duplicates']} | {u['decoded']} | {u['command']:.2f} | "
+              f"{u['work']:.3f} | {u['cpu']:.3f} |")
+    c, m = figures["costs"], figures["model"]
+    print("\n## The cost model of the default --jobs (kg.engine.local)\n")
+    print("| CPU s per article | measured now | constant in kg.engine.local |")
+    print("|---|---:|---:|")
+    print(f"| extraction, parser (one process, {c['sampled']} articles) | {c['parser']:.4f} | "
+          f"{m['article_seconds'][False]:.4f} |")
+    print(f"| extraction, --fast (one process, {c['all']} articles) | {c['fast']:.4f} | "
+          f"{m['article_seconds'][True]:.4f} |")
+    print(f"| writing its graph (Store.add_graphs) | {c['write']:.4f} | {m['write_seconds']:.4f} |")
+    cores = (1, 2, 4, 8, 16, 64)
+    print("\n| jobs chosen on N cores | " + " | ".join(map(str, cores)) + " |")
+    print("|---|" + "---:|" * len(cores))
+    for label, fast in (("parser", False), ("--fast", True)):
+        print(f"| {label} (constants) | " + " | ".join(str(local.default_jobs(fast, n)[0]) for n in cores) + " |")
+        measured = c["fast" if fast else "parser"]
+        print(f"| {label} (measured now) | " + " | ".join(
+            str(local.choose_jobs(measured, n, write_seconds=c["write"])) for n in cores) + " |")
+    return figures
+
+
 # --- the report ----------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="kg build benchmark (see the module docstring)")
-    parser.add_argument("corpus", help="a folder of articles, e.g. ../shared/data/bbc-news")
+    parser.add_argument("corpus", nargs="+", help="a folder of articles, e.g. ../shared/data/bbc-news "
+                                                  "(with --speed, one or more)")
+    parser.add_argument("--speed", action="store_true",
+                        help="only the speed tables: jobs, the Dask engine, unchanged rebuilds, the cost model")
+    parser.add_argument("--dask-workers", type=int, default=4, help="with --speed: LocalCluster workers (0: none)")
+    parser.add_argument("--repeat", type=int, default=3, help="with --speed: runs of each unchanged rebuild")
+    parser.add_argument("--rounds", type=int, default=1, help="with --speed: rounds of the fresh builds (median)")
+    parser.add_argument("--sample", type=int, default=200,
+                        help="with --speed: articles extracted with the parser to measure its cost")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--work", type=Path, help="scratch directory (default: a new temporary one)")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
-    if not os.path.isdir(args.corpus):
-        parser.error(f"{args.corpus} is not a directory")
+    for folder in args.corpus:
+        if not os.path.isdir(folder):
+            parser.error(f"{folder} is not a directory")
+    if len(args.corpus) > 1 and not args.speed:
+        parser.error("several folders only with --speed")
     work = args.work or Path(tempfile.mkdtemp(prefix="kg-build-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     figures: dict = {"machine": machine(), "load_before": load()}
     print(f"Machine: {figures['machine']}\nBefore: {figures['load_before']}\n")
+    if args.speed:
+        figures["speed"] = speed(args.corpus, work, args.dask_workers, args.repeat, args.sample, args.rounds)
+        figures["load_after"] = load()
+        print(f"\nAfter: {figures['load_after']}")
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
+    args.corpus = args.corpus[0]
 
     builds = [run_build([args.corpus], work / f"store-j{jobs}", jobs) for jobs in args.jobs]
     figures["builds"] = builds

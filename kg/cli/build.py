@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors (no progress bar, no summary)")
     b.add_argument("-j", "--jobs", type=int, metavar="N",
                    help="worker processes that extract (1: in this process; default: chosen from what an "
-                        "article costs and the cores: all cores with the parser, one process with --fast "
-                        "on two cores)")
+                        "article costs and the cores: with the parser one per core, while this process "
+                        "keeps up; with --fast one process, which writing the store keeps busy anyway)")
     b.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="where extraction runs: this machine (default) or a Dask cluster (needs --scheduler)")
     b.add_argument("--scheduler", metavar="ADDRESS",

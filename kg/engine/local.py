@@ -10,9 +10,10 @@ than it saves.
 ``choose_jobs`` is the default for ``--jobs``: a pure function of what an article costs to
 extract and the cores, over a model of a build (``seconds_per_article``) whose costs were
 measured with ``bench/build_bench.py`` (``ARTICLE_SECONDS`` and the others below). Workers
-pay when extraction dominates (the statistical parser: several times the parent's own work
-per article); with ``--fast`` on two cores, the parent's reading and writing leave the
-second core too little to gain, and one process is the default.
+pay when extraction dominates (the statistical parser: about ten times the parent's own
+work per article); with ``--fast``, extraction costs less than writing the article's graph,
+which only the building process does, so workers cannot make it faster and one process is
+the default.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ __all__ = ["ProcessEngine", "SerialEngine", "available_cores", "choose_jobs", "d
 SMALL_RUN = 8
 """Up to this many articles to build, ``ProcessEngine`` extracts in the calling process."""
 
-# What a build costs on the machine of the README's figures, per article of the BBC corpus
-# (``bench/build_bench.py`` prints the same figures, measured, in its "cost model" table).
-ARTICLE_SECONDS = {False: 0.075, True: 0.0096}
+# What a build costs on the machine of the README's figures, per article of the BBC politics
+# and business folders (``bench/build_bench.py --speed`` measures them again, in its "cost
+# model" table, and shows the jobs they give).
+ARTICLE_SECONDS = {False: 0.080, True: 0.0052}
 """CPU seconds to extract one article in one process: with the parser (False) and ``--fast``."""
-WRITE_SECONDS = 0.005
+WRITE_SECONDS = 0.0085
 """CPU seconds the building process spends on each article beside extraction (reading it,
 writing its graph and the union copy on the writer thread)."""
 HANDOFF_SECONDS = 0.0015

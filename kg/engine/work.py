@@ -204,11 +204,11 @@ def extract_article(article: Article, extractor) -> ArticleResult:
     article_iri = str(iris.article_iri(article))
     try:
         facts = extractor.extract(article)
-        triples = facts_to_triples(facts)
+        mapped: list[Triple] = list(facts_to_triples(facts))
         if article.digest is not None:
             key = build_key(article.digest, extractor_stamp(bool(getattr(extractor, "fast", False))))
-            triples.append((URIRef(article_iri), KGO.buildKey, Literal(key)))
-        triples = hash_last(triples)
+            mapped.append((URIRef(article_iri), KGO.buildKey, Literal(key)))
+        triples = hash_last(mapped)
     except KgError as exc:
         return ArticleResult(article.source, graph, None, None, error=f"{article.source}: {exc}")
     except Exception as exc:  # an extractor bug must not stop the other articles

@@ -337,5 +337,6 @@ def read_file(path: str | os.PathLike[str]) -> list[Article]:
     for item in iter_articles([path]):
         if isinstance(item, InputError):
             raise item
-        articles.append(item)
+        if isinstance(item, Article):  # always, without a ``skip``
+            articles.append(item)
     return articles
