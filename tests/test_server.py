@@ -459,7 +459,8 @@ def test_a_slow_client_is_cut_off_at_the_request_deadline(strict: KgServe) -> No
     seconds = time.monotonic() - started
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"did not arrive in full within 2 s" in answer
-    assert REQUEST_TIMEOUT <= seconds < 25 * 0.25, "cut at the deadline, not when the client gave up"
+    # The client would go on for 35 s and more: it was cut at the deadline, not when it gave up.
+    assert REQUEST_TIMEOUT <= seconds < REQUEST_TIMEOUT + 10
 
 
 def test_a_slow_body_is_cut_off_too(strict: KgServe) -> None:

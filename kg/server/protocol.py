@@ -152,7 +152,7 @@ def _allowed(iri: str, entry: str) -> bool:
     wanted = entry.lower()
     if ":" in wanted and not wanted.startswith("["):
         name, _, port = wanted.rpartition(":")
-        return host == name and str(parts.port or {"http": 80, "https": 443}.get(parts.scheme, "")) == port
+        return host == name and str(parts.port or {"http": "80", "https": "443"}.get(parts.scheme, "")) == port
     return host == wanted
 
 
