@@ -497,6 +497,8 @@ class SparqlApp:
                              {"Retry-After": "1"}) from None
         except WorkerFailed as error:
             raise _HttpError(500, f"the {what} failed: {error}") from None
+        except asyncio.CancelledError:  # the server is stopping and did not wait any longer
+            raise _HttpError(503, f"the server stopped before the {what} ended", {"Connection": "close"}) from None
         if reply["status"] == "error":
             status = {"query": 400, "store": 500}.get(reply["error"], 500)
             prefix = "internal error: " if reply["error"] == "internal" else ""

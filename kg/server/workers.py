@@ -394,6 +394,8 @@ class Pool:
     def _replace(self, worker: _Worker, why: str, wait: float = 0.0) -> int | None:
         """Stop ``worker`` and start another in the background; the stopped one's exit code."""
         code = self._discard(worker, wait)
+        if self._closed:
+            return code
         self.replaced += 1
         if wait and code is not None and code < 0:  # it ended by itself
             why += f" (ended by signal {-code}{', the engine out of memory under the cap' if code == -6 else ''})"
@@ -422,10 +424,15 @@ class Pool:
     def _exchange(self, job: dict[str, Any], deadline: float) -> dict[str, Any]:
         """Give ``job`` to the next idle worker and wait for its reply until ``deadline``."""
         while True:
+            if self._closed:
+                raise WorkerFailed("the server is stopping")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise Busy()
             try:
-                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+                worker = self._idle.get(timeout=min(remaining, 0.5))
             except queue.Empty:
-                raise Busy() from None
+                continue
             if worker.process.is_alive():
                 break
             self._replace(worker, "it died while idle")  # and take the next one
