@@ -15,6 +15,10 @@ SPARQL 1.1 (section 15.1) and the engine define:
 How an engine orders literals of different families, ill-typed literals, NaN or values with
 timezones is its own choice; for a column holding any of those, :func:`sort_rows` returns None
 and the caller lets the engine order the answer.
+
+Rows may hold rdflib terms or the engine's (pyoxigraph) terms: both are read through
+:func:`kg.sparql.writers.term_parts`, literal values from their lexical forms, and both get
+the same keys. This module imports no rdflib.
 """
 
 from __future__ import annotations
@@ -26,22 +30,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
+from kg.sparql.writers import term_parts
 
 __all__ = ["OrderKey", "sort_rows"]
 
-_EXACT = {str(XSD.integer), str(XSD.decimal)}
-_FLOATING = {str(XSD.float), str(XSD.double)}
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_INTEGER = _XSD + "integer"
+_DECIMAL = _XSD + "decimal"
+_FLOATING = {_XSD + "float", _XSD + "double"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$")
-_STRING = str(XSD.string)
-_BOOLEAN = str(XSD.boolean)
-_DATE_TYPE = str(XSD.date)
-_DATETIME_TYPE = str(XSD.dateTime)
+_BOOLEAN = _XSD + "boolean"
+_DATE_TYPE = _XSD + "date"
+_DATETIME_TYPE = _XSD + "dateTime"
 
 _DECIMAL_LIMIT = Decimal(10) ** 20
 _UNBOUND = (0, None)
+_KINDS = {"bnode": 1, "uri": 2}
 
 
 @dataclass(frozen=True)
@@ -62,40 +67,47 @@ def _fraction_digits(value: Decimal) -> int:
     return max(0, -exponent - (len(digits) - len(significant)))
 
 
-def _literal_key(term: Literal) -> tuple[str, object] | None:
-    """(family, value) of a literal, or None when its order is the engine's choice."""
-    if term.language:
-        return f"@{term.language.lower()}", str(term)
-    datatype = str(term.datatype) if term.datatype is not None else _STRING
-    if datatype == _STRING:
-        return "string", str(term)
-    value = term.value
-    if datatype in _EXACT:
-        # the engine's integers are 64-bit and its decimals have 18 fractional digits
-        if isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63:
-            return "exact", value
-        if isinstance(value, Decimal) and value.is_finite() and abs(value) < _DECIMAL_LIMIT \
-                and _fraction_digits(value) <= 18:
-            return "exact", value
-        return None
-    if datatype in _FLOATING:
-        if isinstance(value, float) and not math.isnan(value):
-            return "floating", value
-        return None
-    if datatype == _BOOLEAN:
-        return ("boolean", value) if isinstance(value, bool) and str(term) in ("true", "false", "1", "0") else None
-    if datatype == _DATE_TYPE:
-        return ("date", value) if isinstance(value, date) and _DATE.match(str(term)) else None
-    if datatype == _DATETIME_TYPE:
-        if isinstance(value, datetime) and value.tzinfo is None and _DATETIME.match(str(term)):
-            return "datetime", value
+def _literal_key(text: str, language: str | None, datatype: str | None) -> tuple[str, object] | None:
+    """(family, value) of a literal from its parts (:func:`kg.sparql.writers.term_parts`: the
+    datatype is None for a plain or language-tagged string), or None when its order is the
+    engine's choice. Values are read from the lexical form by the functions rdflib reads them
+    with (``int``, ``Decimal``, ``float``, ``date.fromisoformat``, ``datetime.fromisoformat``),
+    so rdflib and engine terms get the same keys."""
+    if language:
+        return f"@{language.lower()}", text
+    if datatype is None:
+        return "string", text
+    try:
+        if datatype == _INTEGER:
+            value: object = int(text)
+            # the engine's integers are 64-bit
+            return ("exact", value) if -2**63 <= value < 2**63 else None  # type: ignore[operator]
+        if datatype == _DECIMAL:
+            number = Decimal(text)
+            # and its decimals have 18 fractional digits
+            if number.is_finite() and abs(number) < _DECIMAL_LIMIT and _fraction_digits(number) <= 18:
+                return "exact", number
+            return None
+        if datatype in _FLOATING:
+            floating = float(text)
+            return None if math.isnan(floating) else ("floating", floating)
+        if datatype == _BOOLEAN:
+            return ("boolean", text in ("true", "1")) if text in ("true", "false", "1", "0") else None
+        if datatype == _DATE_TYPE:
+            return ("date", date.fromisoformat(text)) if _DATE.match(text) else None
+        if datatype == _DATETIME_TYPE:
+            if not _DATETIME.match(text):
+                return None
+            moment = datetime.fromisoformat(text)
+            return ("datetime", moment) if moment.tzinfo is None else None
+    except (ValueError, ArithmeticError):  # not a valid lexical form: ill-typed
         return None
     return None
 
 
 def _column(values: Sequence[object]) -> tuple[list[int], list[object]] | None:
-    """The sort key of each value of one answer column (rdflib terms, None for unbound), as
-    two lists: the kind of term (0 unbound, 1 blank node, 2 IRI, 3 literal) and the value
+    """The sort key of each value of one answer column (rdflib or engine terms, None for
+    unbound), as two lists: the kind of term (0 unbound, 1 blank node, 2 IRI, 3 literal) and the value
     within its kind; None when the column's literals are not all of one family."""
     # Keyed by identity: an answer holds one object per distinct term, and hashing rdflib
     # literals is slow. Every value stays referenced by ``values`` while this runs.
@@ -108,21 +120,22 @@ def _column(values: Sequence[object]) -> tuple[list[int], list[object]] | None:
         if key is None:
             if value is None:
                 key = _UNBOUND
-            elif isinstance(value, URIRef):
-                key = (2, str(value))
-            elif isinstance(value, Literal):
-                found = _literal_key(value)
-                if found is None:
-                    return None
-                if family is None:
-                    family = found[0]
-                elif found[0] != family:
-                    return None
-                key = (3, found[1])
-            elif isinstance(value, BNode):
-                key = (1, str(value))
             else:
-                return None
+                try:
+                    kind, text, language, datatype = term_parts(value)
+                except TypeError:  # not an RDF term
+                    return None
+                if kind == "literal":
+                    found = _literal_key(text, language, datatype)
+                    if found is None:
+                        return None
+                    if family is None:
+                        family = found[0]
+                    elif found[0] != family:
+                        return None
+                    key = (3, found[1])
+                else:
+                    key = (_KINDS[kind], text)
             cache[id(value)] = key
         kinds.append(key[0])
         keys.append(key[1])

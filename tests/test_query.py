@@ -795,8 +795,6 @@ def test_cli_query_imports_no_nlp_and_no_graph_views(reference_store: Path) -> N
     assert "kg.sparql.writers" in loaded and "csv" in loaded and "json" not in loaded  # one writer, from the table
 
 
-@pytest.mark.xfail(strict=True, reason="kg.ordering sorts rdflib terms and the embedded store's query() answers "
-                                       "in rdflib terms: both import rdflib (and, through it, urllib.request)")
 def test_cli_query_imports_no_rdflib_and_no_http_stack(reference_store: Path) -> None:
     loaded = modules_loaded_by_kg("query", "agreements", "--store", str(reference_store), "-f", "csv")
     assert not {name for name in loaded if name.split(".")[0] == "rdflib"

@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     from kg.store import open as open_store
 
     with open_store(store_path(args), create=False, read_only=True) as store:
-        result = run_query(store, query, params)
+        result = run_query(store, query, params, engine_terms=True)  # no rdflib for the rows
     fmt = _chosen_format(args.format, args.output, result.kind)
     if args.output in (None, "-"):
         format_result(result, fmt, sys.stdout, headers=not args.no_headers,

@@ -30,7 +30,9 @@ class QueryResult:
     """The answer to a query.
 
     ``kind`` is "select" (``vars`` and ``rows``; None in a row is an unbound variable),
-    "ask" (``boolean``) or "graph" (CONSTRUCT/DESCRIBE: ``graph``).
+    "ask" (``boolean``) or "graph" (CONSTRUCT/DESCRIBE: ``graph``). Rows hold rdflib terms,
+    or engine (pyoxigraph) terms when the query ran with ``engine_terms``; read them through
+    :func:`kg.sparql.writers.term_parts`, as the writers do.
     """
 
     kind: TypingLiteral["select", "ask", "graph"]

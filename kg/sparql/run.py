@@ -28,17 +28,23 @@ def run_query(
     params: Mapping[str, str | Term] | None = None,
     *,
     prefixes: Mapping[str, str] | None = None,
+    engine_terms: bool = False,
 ) -> QueryResult:
     """Run a query (text or :class:`QueryText`) with parameters bound safely.
 
-    Raises ``QueryError`` naming the query, with the parser's message on one line.
+    With ``engine_terms`` the rows of a SELECT answer may hold the store's engine terms
+    (see ``Store.query``) instead of rdflib terms: the result writers of
+    :mod:`kg.sparql.writers` take either, and on the embedded store neither rdflib nor the
+    HTTP stack is loaded. Raises ``QueryError`` naming the query, with the parser's message
+    on one line.
     """
     name = query.name if isinstance(query, QueryText) else "query"
     text = query.text if isinstance(query, QueryText) else query
     if params and isinstance(query, QueryText):
         text = choose_text(query, params)  # the same answer; from bound values, index lookups beat scans
     named = isinstance(query, QueryText) and query.named
-    from kg.store import check_syntax, collector_paused  # deferred: the store is open, so loaded
+    from kg.store import check_syntax  # deferred: the store is open, so loaded
+    from kg.store.base import collector_paused
 
     try:
         check_nesting(text)
@@ -56,12 +62,13 @@ def run_query(
         split = split_order_by(bound)
     try:
         with collector_paused():
-            answer = store.query(split[0] if split else bound, prefixes=prefixes)
+            answer = store.query(split[0] if split else bound, prefixes=prefixes, engine_terms=engine_terms)
             if split and isinstance(answer, tuple):
                 from kg.ordering import sort_rows  # only when kg sorts the answer
 
                 ordered = sort_rows(answer[0], answer[1], split[1])
-                answer = (answer[0], ordered) if ordered is not None else store.query(bound, prefixes=prefixes)
+                answer = (answer[0], ordered) if ordered is not None else store.query(
+                    bound, prefixes=prefixes, engine_terms=engine_terms)
     except QueryError as error:
         if bound is not text:
             raise QueryError(f"{name}: cannot bind parameters: {error}") from None

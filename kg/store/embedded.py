@@ -25,7 +25,7 @@ graphs; quads cannot be added to the default graph.
 Terms crossing this module's boundary are rdflib terms, converted by :mod:`kg.store.terms`
 (imported when a method first needs rdflib, so opening a store and reading plain values
 does not load rdflib); the engine's own types stay inside, except for the bulk loader's
-quads (``ingest_new_graphs``).
+quads (``ingest_new_graphs``) and the rows of ``query(..., engine_terms=True)``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError
-from kg.store.base import MEMORY, Store, one_line
+from kg.store.base import MEMORY, Store, collector_paused, one_line
 from kg.store.sparql_text import UNION_RESYNC, check_update_syntax, drop_update, syntax_error
 
 if TYPE_CHECKING:
@@ -602,17 +602,18 @@ class EmbeddedStore(Store):
         *,
         prefixes: Mapping[str, str] | None = None,
         limit: int | None = None,
+        engine_terms: bool = False,
     ) -> QueryAnswer:
         """Run a SPARQL query; its default graph is the union of all named graphs.
 
         Results are read into memory: all of them, or with ``limit`` at most that many rows
         (SELECT) or triples (CONSTRUCT/DESCRIBE) — the rest are never computed. Ask for one
-        more than you show to learn whether the answer was cut. Raises ``QueryError`` with
-        the parser's message for malformed queries and for evaluation errors.
+        more than you show to learn whether the answer was cut. With ``engine_terms`` a
+        SELECT answer's rows hold the engine's own terms (``pyoxigraph.NamedNode``,
+        ``BlankNode``, ``Literal``; None when unbound) and neither rdflib nor
+        :mod:`kg.store.terms` is loaded; ASK answers never load them. Raises ``QueryError``
+        with the parser's message for malformed queries and for evaluation errors.
         """
-        from rdflib import Graph
-
-        from kg.store.terms import TermCache, collector_paused, from_engine
 
         def run(engine: ox.Store) -> QueryAnswer:
             answer = engine.query(sparql, prefixes=dict(prefixes) if prefixes else None)
@@ -620,10 +621,19 @@ class EmbeddedStore(Store):
                 return bool(answer)
             if isinstance(answer, ox.QuerySolutions):
                 names = [variable.value for variable in answer.variables]
+                if engine_terms:
+                    with collector_paused():
+                        return names, [tuple(solution) for solution in itertools.islice(answer, limit)]
+                from kg.store.terms import TermCache
+
                 convert = TermCache().__getitem__  # one rdflib term per distinct engine term
                 with collector_paused():
                     rows = [tuple(map(convert, solution)) for solution in itertools.islice(answer, limit)]
                 return names, rows
+            from rdflib import Graph
+
+            from kg.store.terms import from_engine
+
             graph = Graph()
             for triple in itertools.islice(answer, limit):
                 graph.add((from_engine(triple.subject), from_engine(triple.predicate), from_engine(triple.object)))  # type: ignore[arg-type]

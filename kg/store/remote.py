@@ -576,8 +576,9 @@ class RemoteStore(Store):
             yield tuple(None if term is None else str(term) for term in row)
 
     def query(self, sparql: str, *, prefixes: Mapping[str, str] | None = None,
-              limit: int | None = None) -> QueryAnswer:
-        """Run a query on the server; the answer has the embedded store's shape (see ``Store.query``)."""
+              limit: int | None = None, engine_terms: bool = False) -> QueryAnswer:
+        """Run a query on the server; the answer has the embedded store's shape (see ``Store.query``).
+        Rows are rdflib terms, with or without ``engine_terms`` (there is no engine here)."""
         self._check_open()
         try:
             answer = self._client.query(with_prefixes(sparql, prefixes))

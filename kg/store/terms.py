@@ -12,8 +12,6 @@ terms.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 from collections.abc import Iterable, Iterator
 from typing import Union
@@ -24,6 +22,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Node
 
 from kg.errors import StoreError
+from kg.store.base import collector_paused  # defined there (it needs no rdflib); kept here for callers
 
 __all__ = [
     "EngineTerm",
@@ -139,20 +138,6 @@ class TermCache(dict):  # type: ignore[type-arg]
     def __missing__(self, term: object) -> Term | None:
         converted = self[term] = from_engine(term)
         return converted
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a large answer is turned into rdflib terms (and
-    sorted): they form no reference cycles, and the collector would otherwise walk the growing
-    answer again and again (5–10% of reading a 28,000-row answer)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def graph_node(graph_iri: object) -> ox.NamedNode:
