@@ -32,7 +32,7 @@ the speed of ``kg build`` is measured, side by side in one run:
    and the Dask engine on a ``LocalCluster`` of ``--dask-workers`` single-threaded worker
    processes on 127.0.0.1, each with the parser and with ``--fast``.
 6. **Unchanged rebuilds**: the same command again on the built stores (median of
-   ``--repeat``), as a whole command and as the build's own work (``kg.build.build`` in this
+   ``--repeat``), as a whole command and as the build's own work (``kg.builder.build`` in this
    process, after start-up), with how many sources the readers decoded (a counter on
    ``kg.reading.sources``: none, when nothing changed).
 7. **The cost model** of the default ``--jobs`` (``kg.engine.local``): the CPU time to extract
@@ -326,7 +326,7 @@ def _median(values: list[float]) -> float:
 def unchanged_rebuild(folders: list[str], store: Path, extra: tuple[str, ...], repeat: int) -> dict:
     """The same build again on a built store: whole commands, and the build's own work in this process."""
     import kg.reading.sources as sources
-    from kg.build import build
+    from kg.builder import build
     from kg.engine import open_engine
     from kg.store import Store
 
@@ -362,7 +362,7 @@ def article_costs(folders: list[str], store: Path, sample: int) -> dict:
 
     from kg.engine.work import extract_article
     from kg.errors import InputError
-    from kg.extract import default_extractor
+    from kg.extraction import default_extractor
     from kg.reading.sources import iter_articles
     from kg.store import Store, to_engine
 

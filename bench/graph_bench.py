@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.extract.facts import (
+from kg.extraction.facts import (
     COUNTRY,
     FOUNDER,
     MEMBER,
@@ -69,7 +69,7 @@ _CITIES = [("Geneva", 2660646, "CH"), ("Nairobi", 184745, "KE"), ("Jakarta", 164
 
 
 def _countries() -> list[tuple[str, str, str]]:
-    from kg.extract.gazetteer import countries
+    from kg.extraction.gazetteer import countries
 
     found = sorted((c.iso3, c.iso2, c.name) for c in countries() if c.is_sovereign and c.iso3 and c.iso2)
     return found

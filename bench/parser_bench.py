@@ -7,7 +7,7 @@ Usage::
 FOLDERs default to the BBC politics and business folders (``../shared/data/bbc-news/``, 927
 articles, read in place). Measured side by side on the same texts:
 
-1. **Parser alone**: the installed pipeline (``kg.extract.syntax.load_pipeline``) over every
+1. **Parser alone**: the installed pipeline (``kg.extraction.syntax.load_pipeline``) over every
    text with ``nlp.pipe`` in one process, nothing else: the floor a parsed build cannot beat.
 2. **kg build** (the real command in a subprocess, fresh on-disk store) with the parser, once
    per ``--jobs`` value, and once with ``--fast`` (rules only): wall time, the multiple of the
@@ -39,7 +39,7 @@ DEFAULT = [ROOT.parent / "shared" / "data" / "bbc-news" / "politics",
 
 def parser_alone(texts: list[str]) -> dict:
     """Seconds to load the pipeline and to run ``nlp.pipe`` over ``texts``."""
-    from kg.extract.syntax import load_pipeline
+    from kg.extraction.syntax import load_pipeline
 
     started = time.perf_counter()
     nlp, info = load_pipeline()

@@ -11,7 +11,7 @@ never used to tune) and ``real`` (``tests/articles_real``, real BBC stories whos
 under ``../shared/data/``: each gold file names its text with ``source`` and carries the
 inferred publication ``date``). Every ``NAME.gold.json`` of a set with its text (``source``,
 else ``NAME.txt`` beside it) is read with ``kg.reading.sources.read_file(path)[0]`` and
-extracted with ``kg.extract.extract_facts``. The facts are converted to the gold shape (see ``facts_to_record``)
+extracted with ``kg.extraction.extract_facts``. The facts are converted to the gold shape (see ``facts_to_record``)
 and compared with the gold file, fact type by fact type. Counts are micro-averaged over all
 articles; the ``overall`` row sums the counts of every row above it.
 
@@ -607,7 +607,7 @@ def empty_record() -> dict[str, Any]:
 
 def facts_to_record(facts: Any) -> dict[str, Any]:
     """An ``ArticleFacts`` in the gold shape, plus ``_aliases`` (name -> other surface forms)."""
-    from kg.extract.facts import COUNTRY, MEMBER_STATUSES, ORGANISATION, PERSON
+    from kg.extraction.facts import COUNTRY, MEMBER_STATUSES, ORGANISATION, PERSON
 
     actors = facts.actors
     aliases: dict[str, list[str]] = {}
@@ -747,7 +747,7 @@ def extract_record(path: Path, date: dt.date | None = None, fast: bool = False) 
     the publication date when the text has none (the real corpus infers it)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from kg.extract import extract_facts
+    from kg.extraction import extract_facts
     from kg.reading.sources import read_file
 
     article = read_file(path)[0]
@@ -863,7 +863,7 @@ def out_of_genre(data: Path, fast: bool = False) -> tuple[int, int]:
     """(articles, agreements found) over the BBC folders ``OUT_OF_GENRE`` under ``data``."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from kg.extract import extract_facts
+    from kg.extraction import extract_facts
     from kg.reading.sources import read_file
 
     articles = agreements = 0

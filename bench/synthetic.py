@@ -60,8 +60,8 @@ def renamed(name: str, copy: int, seed: int) -> list[tuple[str, str]]:
 
 def person_names(corpus: list[str]) -> Iterator[tuple[Article, list[str]]]:
     """Each article of the corpus with the full names of the persons the extractor finds."""
-    from kg.extract import default_extractor
-    from kg.extract.facts import PERSON
+    from kg.extraction import default_extractor
+    from kg.extraction.facts import PERSON
 
     extractor = default_extractor()
     for item in iter_articles(corpus):

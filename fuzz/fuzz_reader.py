@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 with atheris.instrument_imports(include=["targets", "kg"]):
     import targets
 
-    import kg.extract.pipeline  # noqa: F401 - instrumented here, used through targets
+    import kg.extraction.pipeline  # noqa: F401 - instrumented here, used through targets
     import kg.rdf.mapping  # noqa: F401
 
 READ_ONLY = "--read-only" in sys.argv
@@ -47,7 +47,7 @@ def test_one_input(data: bytes) -> None:
 def main() -> None:
     argv = [arg for arg in sys.argv if arg != "--read-only"]
     if not READ_ONLY:
-        from kg.extract import default_extractor
+        from kg.extraction import default_extractor
 
         default_extractor()  # load once, before fuzzing starts
     atheris.Setup(argv, test_one_input)

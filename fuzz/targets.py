@@ -81,7 +81,7 @@ def read_bytes(data: bytes, suffix: str) -> list[Article | InputError]:
 
 def extract_article(article: Article) -> Graph:
     """Target 2: the extractor and the RDF mapping on one article."""
-    from kg.extract import default_extractor
+    from kg.extraction import default_extractor
     from kg.rdf.iris import is_valid_iri
     from kg.rdf.mapping import facts_to_graph
 

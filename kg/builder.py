@@ -458,7 +458,7 @@ def build(
     jobs: int = 1,
     engine=None,  # a kg.engine engine; default: the local one for ``jobs``
     shards: str | os.PathLike[str] | None = None,
-    extractor=None,  # kg.extract.pipeline.Extractor, run in this process
+    extractor=None,  # kg.extraction.pipeline.Extractor, run in this process
     fast: bool = False,
     on_article: Callable[[ArticleSummary], None] | None = None,
     on_error: Callable[[str], None] | None = None,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from rdflib import RDF, URIRef
 
-from kg.extract.actors import fold
+from kg.extraction.actors import fold
 from kg.namespaces import KGO
 from kg.rdf.iris import IDENTITY_GRAPH, resolution_iri
 
@@ -166,7 +166,7 @@ def resolve(store) -> IdentityReport:
     streamed from the store as plain strings, three times (see :func:`decide`); the graph is
     replaced in one transaction (dropped when there is nothing to resolve).
     """
-    from kg.query import load_query
+    from kg.sparql import load_query
 
     text = load_query("view_actor_mentions").text
     report = decide(lambda: store.select_values(text))  # type: ignore[arg-type,return-value]

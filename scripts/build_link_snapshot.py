@@ -18,8 +18,8 @@ Inputs, all read from ``--data`` (default: ``../shared/data`` next to the reposi
                         ("Verified Wikidata identifiers ...") and the verified property numbers
                         ("Properties: ..."); every property a link query uses must be listed
 
-and, from this repository, kg's gazetteer (``kg/extract/data/countries.tsv`` and
-``organisations.json`` through ``kg.extract.gazetteer``): the names kg's extractor gives
+and, from this repository, kg's gazetteer (``kg/extraction/data/countries.tsv`` and
+``organisations.json`` through ``kg.extraction.gazetteer``): the names kg's extractor gives
 countries and organisations (used as aliases, so what the extractor reads is what linking
 finds) and which organisations are groups of states.
 
@@ -45,8 +45,8 @@ sys.path.insert(0, str(REPO))
 from rdflib import Graph, Literal, URIRef  # noqa: E402
 from rdflib.namespace import RDF, RDFS, SKOS, XSD  # noqa: E402
 
-from kg.extract.gazetteer import countries as gazetteer_countries  # noqa: E402
-from kg.extract.gazetteer import organisations as gazetteer_organisations  # noqa: E402
+from kg.extraction.gazetteer import countries as gazetteer_countries  # noqa: E402
+from kg.extraction.gazetteer import organisations as gazetteer_organisations  # noqa: E402
 from kg.rdf.iris import snapshot_statement_iri  # noqa: E402
 from kg.link.snapshot import CountryRecord, write_snapshot  # noqa: E402
 from kg.link.sparql import QUERIES_DIR  # noqa: E402
@@ -267,7 +267,7 @@ by `kg link refresh-snapshot --endpoint URL --output DIR`. `kg link` reads it of
   the United Kingdom's leaving date, checked against the EU15, EU25, EU27_2007, EU28 and EU27
   flags of the `country-converter` package. Facts.
 - **Verified identifiers** (each seen next to its label in public data): {verified}.{skipped_text}
-- Names and aliases also come from kg's own gazetteer (`kg/extract/data/`, see its README),
+- Names and aliases also come from kg's own gazetteer (`kg/extraction/data/`, see its README),
   so that the names the extractor gives are the names linking finds.
 
 Verified properties: {", ".join(sorted(properties, key=lambda p: int(p[1:])))}. No other item

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal
 
-from kg.extract import extract_facts
+from kg.extraction import extract_facts
 from kg.namespaces import KGO
 from kg.rdf.mapping import facts_to_graph
 from kg.reading.sources import default_article_path, read_file

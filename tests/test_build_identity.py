@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rdflib import URIRef
 
-from kg.build import build
+from kg.builder import build
 from kg.namespaces import KGO, NIF
 from kg.store import Store
 

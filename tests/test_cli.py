@@ -27,7 +27,7 @@ from rdflib import Dataset, Graph
 
 import kg
 from kg.cli import main, make_parser
-from kg.query import named_queries
+from kg.sparql import named_queries
 from kg.rdf import iris
 from kg.reading.sources import read_file
 from kg.store import LOCK_FILE, Store

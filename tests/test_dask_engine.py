@@ -10,7 +10,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 
-from kg.build import build  # noqa: E402
+from kg.builder import build  # noqa: E402
 from kg.cli import main  # noqa: E402
 from kg.engine.cluster import DaskEngine  # noqa: E402
 from kg.store import Store  # noqa: E402

@@ -1,6 +1,6 @@
 """The shortcuts that make extraction fast give the same answers as the plain code they replace.
 
-Each shortcut in ``kg.extract`` rests on a claim: a cheap test is true whenever a slow regular
+Each shortcut in ``kg.extraction`` rests on a claim: a cheap test is true whenever a slow regular
 expression could match, a search from a later position finds what a search of the whole string
 finds, the token lists are the token attributes, the tokenizer gives back the text it was given.
 Hypothesis checks each claim on arbitrary unicode mixed with the material the rules react to,
@@ -14,8 +14,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kg.extract import default_extractor, events, figures, quotes, sentences
-from kg.extract.tokens import Tokens
+from kg.extraction import default_extractor, events, figures, quotes, sentences
+from kg.extraction.tokens import Tokens
 
 MATERIAL = [
     " ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u2028", "\u3000", ".", ",", ";", ":", "-", "\u2013",

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from kg.extract.pipeline import Extractor
-from kg.extract.steps import DEFAULT_STEPS, FACT_PRODUCTS, INPUTS, Step, StepOrderError, check_order, run_steps
+from kg.extraction.pipeline import Extractor
+from kg.extraction.steps import DEFAULT_STEPS, FACT_PRODUCTS, INPUTS, Step, StepOrderError, check_order, run_steps
 from kg.reading.article import Article
 
 ARTICLE = Article("t.txt", "Norway and Kenya signed a fisheries pact in Oslo on Monday. "
@@ -58,11 +58,11 @@ def test_a_new_relation_type_is_one_more_step() -> None:
 
 def _context(extractor: Extractor):
     """A fresh context for ``ARTICLE`` the way ``Extractor.extract`` builds it (rules only)."""
-    from kg.extract.context import ArticleContext
-    from kg.extract.mentions import COUNTRY, ORGANISATION
-    from kg.extract.quotes import quote_spans
-    from kg.extract.sentences import split_sentences
-    from kg.extract.tokens import Tokens
+    from kg.extraction.context import ArticleContext
+    from kg.extraction.mentions import COUNTRY, ORGANISATION
+    from kg.extraction.quotes import quote_spans
+    from kg.extraction.sentences import split_sentences
+    from kg.extraction.tokens import Tokens
 
     doc = extractor.nlp.make_doc(ARTICLE.text)
     tokens = Tokens.of(doc)

@@ -1,6 +1,6 @@
 """The gazetteer: countries, organisations, posts, forms of address and places.
 
-Checks the data conventions of ``kg/extract/data`` (every alias names one thing, every state has
+Checks the data conventions of ``kg/extraction/data`` (every alias names one thing, every state has
 a demonym, types and codes are known) and the documented ambiguity rules.
 """
 
@@ -13,7 +13,7 @@ from collections import defaultdict
 import pycountry
 import pytest
 
-from kg.extract import gazetteer as g
+from kg.extraction import gazetteer as g
 
 
 def _key(text: str) -> str:

@@ -22,7 +22,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from regen_golden import GOLDEN, golden_graph, sorted_turtle
 
 from kg.cli import main
-from kg.extract import extract_facts
+from kg.extraction import extract_facts
 from kg.namespaces import KGO
 from kg.rdf.mapping import facts_to_graph
 from kg.reading.sources import default_article_path, read_file

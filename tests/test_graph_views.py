@@ -15,7 +15,7 @@ import networkx as nx
 import pytest
 
 from kg.errors import KgError, UsageError
-from kg.extract.facts import (
+from kg.extraction.facts import (
     COUNTRY,
     MEMBER,
     OBSERVER,

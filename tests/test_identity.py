@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from kg.build import build
+from kg.builder import build
 from kg.identity import Mention, decide
 from kg.namespaces import KGO
-from kg.query import load_query, run_query
+from kg.sparql import load_query, run_query
 from kg.rdf.iris import IDENTITY_GRAPH
 from kg.store import Store
 

@@ -205,7 +205,7 @@ hostile_text = st.one_of(
        url=st.sampled_from(["http://x/ y>", "https://news.example.org/a b", "javascript:alert(1)", "<http://x/>",
                             "https://news.example.org/ok?q=1#f"]))  # fmt: skip
 def test_hostile_article_text_gives_valid_rdf_in_every_syntax(name, title, quote, url, tmp_path_factory) -> None:
-    from kg.extract import default_extractor
+    from kg.extraction import default_extractor
     from kg.rdf.iris import graph_iri
     from kg.rdf.mapping import facts_to_graph
     from kg.reading.article import Article

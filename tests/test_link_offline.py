@@ -22,7 +22,7 @@ from kg.link import LINKS_GRAPH, LinkReport, Snapshot, SnapshotSource, link_stor
 from kg.link.actors import Actor
 from kg.link.resolve import AMBIGUOUS, LINKED, UNLINKED, Candidate, Resolver, decide, role_matches
 from kg.namespaces import KGO, KGR, ORG, OWL, PROV, RDF
-from kg.query import load_query, run_query
+from kg.sparql import load_query, run_query
 from kg.store import Store
 
 WD = "http://www.wikidata.org/entity/"
@@ -357,7 +357,7 @@ def test_no_link_query_joins_two_graph_variables() -> None:
     on 6,400 article graphs, such a query once took kg link past 24 GB. Each query over the
     article graphs names at most one graph variable."""
     import kg.link
-    from kg.query import sparql_tokens
+    from kg.sparql import sparql_tokens
 
     folder = Path(kg.link.__file__).parent / "queries"
     checked = 0

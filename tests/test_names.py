@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from kg.extract import default_extractor
-from kg.extract.facts import ArticleFacts
+from kg.extraction import default_extractor
+from kg.extraction.facts import ArticleFacts
 from kg.reading.article import Article
 
 

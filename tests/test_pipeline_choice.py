@@ -10,7 +10,7 @@ import pytest
 from rdflib import Literal
 
 from kg.errors import KgError
-from kg.extract import syntax
+from kg.extraction import syntax
 from kg.namespaces import KGO
 from kg.store import Store
 

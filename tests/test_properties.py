@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from kg.extract import default_extractor
-from kg.extract.facts import ArticleFacts, Evidence
+from kg.extraction import default_extractor
+from kg.extraction.facts import ArticleFacts, Evidence
 from kg.rdf.iris import is_valid_iri
 from kg.rdf.mapping import facts_to_graph
 from kg.reading.article import Article

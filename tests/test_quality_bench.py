@@ -225,7 +225,7 @@ def test_a_failing_extractor_is_reported_not_raised(tmp_path):
 
 
 def test_facts_are_converted_to_the_gold_shape():
-    facts_mod = pytest.importorskip("kg.extract.facts")
+    facts_mod = pytest.importorskip("kg.extraction.facts")
     article_mod = pytest.importorskip("kg.reading.article")
     f = facts_mod
     ev = f.Evidence(0, 10, "A sentence.")

@@ -789,7 +789,7 @@ def test_cli_query_imports_no_nlp_and_no_graph_views(reference_store: Path) -> N
     """What ``kg query NAME`` loads: none of spaCy, the extractors, networkx, the graph views,
     the HTTP client of remote stores, nor the SPARQL client of kg link; one result writer."""
     loaded = modules_loaded_by_kg("query", "agreements", "--store", str(reference_store), "-f", "csv")
-    unwanted = {"spacy", "kg.extract", "kg.reading", "networkx", "kg.graph", "kg.store.remote", "kg.store.client",
+    unwanted = {"spacy", "kg.extraction", "kg.reading", "networkx", "kg.graph", "kg.store.remote", "kg.store.client",
                 "kg.link.sources", "kg.link.sparql", "kg.server", "SPARQLWrapper", "kg.writing"}
     assert not {name for name in loaded if name in unwanted or name.split(".")[0] in unwanted}
     assert "kg.sparql.writers" in loaded and "csv" in loaded and "json" not in loaded  # one writer, from the table

@@ -17,8 +17,8 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import KgError
-from kg.extract import facts as F
-from kg.extract.facts import (
+from kg.extraction import facts as F
+from kg.extraction.facts import (
     COUNTRY,
     MEMBER,
     OBSERVER,
@@ -398,8 +398,8 @@ def test_vocabulary_is_read_at_first_use_not_at_import() -> None:
         "def refuse(path=None):",
         "    raise SystemExit('the ontology was read at import')",
         "v.load_vocabulary = refuse",
-        "import kg, kg.extract.facts, kg.rdf.mapping, kg.graph.views",
-        "from kg.extract.facts import ALL_STATUSES, MEMBER_STATUSES",
+        "import kg, kg.extraction.facts, kg.rdf.mapping, kg.graph.views",
+        "from kg.extraction.facts import ALL_STATUSES, MEMBER_STATUSES",
     ])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -21,7 +21,7 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import QueryError, StoreError
-from kg.query import named_queries, run_query, load_query
+from kg.sparql import named_queries, run_query, load_query
 from kg.store.remote import STAGING_PREFIX, RemoteSettings, RemoteStore, guess_update_endpoint
 from kg.store import Store
 from test_server import TOKEN, KgServe, OxigraphServer, free_port

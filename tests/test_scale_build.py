@@ -1,7 +1,7 @@
 """Building at scale: incremental skip and replace, identity across articles, globs and stdin,
 worker processes, N-Quads shards, the progress bar and the build command's options.
 
-Most tests call ``kg.cli.main`` or ``kg.build.build`` in this process with ``--jobs 1`` so the
+Most tests call ``kg.cli.main`` or ``kg.builder.build`` in this process with ``--jobs 1`` so the
 extractor is loaded once; one test starts worker processes and one runs ``kg`` under a
 pseudo-terminal to see the progress bar.
 """
@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from kg.build import BuildReport, build, count_articles, expand_sources
+from kg.builder import BuildReport, build, count_articles, expand_sources
 from kg.cli import main
 from kg.engine.shards import read_shard
 from kg.errors import InputError
 from kg.namespaces import KGR
 from kg.progress import Progress, format_duration
-from kg.query import load_query, run_query
+from kg.sparql import load_query, run_query
 from kg.rdf import iris
 from kg.reading.sources import read_file
 from kg.store import Store
@@ -340,7 +340,7 @@ def test_kg_build_draws_progress_on_a_terminal_and_not_with_quiet(tmp_path: Path
 
 
 def test_the_report_keeps_totals_not_one_record_per_article() -> None:
-    from kg.build import DETAILS_KEPT, ERRORS_KEPT
+    from kg.builder import DETAILS_KEPT, ERRORS_KEPT
     from kg.engine.work import ArticleSummary
 
     report = BuildReport()

@@ -1,4 +1,4 @@
-"""Streaming: a generated 10,000-line JSON Lines corpus goes through ``kg.build.build`` with two
+"""Streaming: a generated 10,000-line JSON Lines corpus goes through ``kg.builder.build`` with two
 worker processes and a real on-disk store, and memory stays flat.
 
 The build runs in a fresh interpreter (so its memory is its own) that samples, every 500
@@ -31,7 +31,7 @@ COUNTRIES = ["Norway", "Kenya", "Chile", "Japan", "Ghana", "Peru", "Poland", "Eg
 
 SCRIPT = r"""
 import json, os, sys
-from kg.build import build
+from kg.builder import build
 from kg.store import Store
 
 def rss_mb(pid):

@@ -1,4 +1,4 @@
-"""Sentence → facts for the parse-based rules and the cue data (kg/extract/data/cues.toml).
+"""Sentence → facts for the parse-based rules and the cue data (kg/extraction/data/cues.toml).
 
 Each sentence is written for this test (none is from an article): who is a party of a deal
 read from the parse, bystanders left out, labels without figure residue, figures in the
@@ -13,10 +13,10 @@ import tomllib
 
 import pytest
 
-from kg.extract import extract_facts
-from kg.extract import lexicon
-from kg.extract.facts import MEMBER_STATUSES
-from kg.extract.syntax import RULES_ONLY, installed_package
+from kg.extraction import extract_facts
+from kg.extraction import lexicon
+from kg.extraction.facts import MEMBER_STATUSES
+from kg.extraction.syntax import RULES_ONLY, installed_package
 from kg.reading.article import Article
 
 
@@ -172,7 +172,7 @@ def test_fast_path_reads_no_entities() -> None:
 def _data() -> dict:
     from importlib import resources
 
-    return tomllib.loads(resources.files("kg.extract").joinpath("data", lexicon.DATA_FILE).read_text("utf-8"))
+    return tomllib.loads(resources.files("kg.extraction").joinpath("data", lexicon.DATA_FILE).read_text("utf-8"))
 
 
 def test_cue_file_lists_are_lower_case_words_and_patterns_compile() -> None:

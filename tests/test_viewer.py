@@ -259,7 +259,7 @@ def corpus_facts(articles: int = CORPUS_ARTICLES) -> list:
     import datetime as dt
     import random
 
-    from kg.extract.facts import COUNTRY, MEMBER, ORGANISATION, PERSON, Actor, Agreement, ArticleFacts, Evidence, Membership, Post, Quote
+    from kg.extraction.facts import COUNTRY, MEMBER, ORGANISATION, PERSON, Actor, Agreement, ArticleFacts, Evidence, Membership, Post, Quote
     from kg.reading.article import Article
 
     rng = random.Random(17)

@@ -61,7 +61,7 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kg.build import build, count_articles
+    from kg.builder import build, count_articles
     from kg.engine import open_engine
     from kg.progress import Progress
     from kg.reading.sources import default_article_path
@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_summary(report, path: str | None, total: int | None, *, no_store: bool = False) -> None:
-    from kg.build import DETAILS_KEPT
+    from kg.builder import DETAILS_KEPT
 
     out = sys.stdout
     where = "no store" if no_store else f"store {path if path else 'memory'} ({total} quads)"

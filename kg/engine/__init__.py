@@ -1,8 +1,8 @@
 """Where extraction runs: in this process, in worker processes, or on a Dask cluster.
 
-Extraction (``kg.extract`` then ``kg.rdf.mapping``) is a pure function of one ``Article``
+Extraction (``kg.extraction`` then ``kg.rdf.mapping``) is a pure function of one ``Article``
 (``kg.engine.work.extract_article``), so it can run anywhere; the store has one writer, so
-the process that runs ``kg.build`` alone writes. An engine turns a stream of items into a
+the process that runs ``kg.builder`` alone writes. An engine turns a stream of items into a
 stream of results, in input order, holding only a bounded window of articles at a time::
 
     with open_engine("local", jobs=4) as engine:

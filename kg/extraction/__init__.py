@@ -1,4 +1,4 @@
-"""Extraction: Article → typed facts (``kg.extract.facts``), with no RDF and no network.
+"""Extraction: Article → typed facts (``kg.extraction.facts``), with no RDF and no network.
 
 ``Extractor`` builds the rule pipeline once; ``extract_facts`` is the one-call convenience.
 """
@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from kg.extract.facts import ArticleFacts
+from kg.extraction.facts import ArticleFacts
 from kg.reading.article import Article
 
 
 @lru_cache(maxsize=2)
-def default_extractor(fast: bool = False):  # -> kg.extract.pipeline.Extractor (lazy: spaCy is slow to load)
+def default_extractor(fast: bool = False):  # -> kg.extraction.pipeline.Extractor (lazy: spaCy is slow to load)
     """The shared extractor of this process for one mode (parser, or ``fast``: rules only),
     built on first use."""
-    from kg.extract.pipeline import Extractor
+    from kg.extraction.pipeline import Extractor
 
     return Extractor(fast=fast)
 

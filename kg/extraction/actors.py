@@ -9,12 +9,12 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from kg.extract import gazetteer
-from kg.extract.facts import COUNTRY, ORGANISATION, PERSON, Actor, Evidence
-from kg.extract.mentions import COUNTRY as M_COUNTRY
-from kg.extract.mentions import DEMONYM as M_DEMONYM
-from kg.extract.mentions import ORGANISATION as M_ORG
-from kg.extract.mentions import Mention
+from kg.extraction import gazetteer
+from kg.extraction.facts import COUNTRY, ORGANISATION, PERSON, Actor, Evidence
+from kg.extraction.mentions import COUNTRY as M_COUNTRY
+from kg.extraction.mentions import DEMONYM as M_DEMONYM
+from kg.extraction.mentions import ORGANISATION as M_ORG
+from kg.extraction.mentions import Mention
 
 
 @lru_cache(maxsize=1 << 16)

@@ -16,17 +16,17 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
-from kg.extract import facts as F
-from kg.extract import gazetteer
-from kg.extract.context import ArticleContext
-from kg.extract.dates import find_dates
-from kg.extract.lexicon import (
+from kg.extraction import facts as F
+from kg.extraction import gazetteer
+from kg.extraction.context import ArticleContext
+from kg.extraction.dates import find_dates
+from kg.extraction.lexicon import (
     AGREEMENT_NOUNS, BASE_VERBS, COMMITMENT_CUES, DATE_WORDS, DETERMINERS, EXCEPT_WORDS, JOIN_VERBS,
     LAUNCH_VERBS, NEGATION_PATTERNS, SPEECH_VERBS, STOP_WORDS, SYNTAX,
 )
-from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, PLACE, Mention
-from kg.extract.parties import PartyIndex
-from kg.extract.sentences import Sentence
+from kg.extraction.mentions import COUNTRY, DEMONYM, ORGANISATION, PLACE, Mention
+from kg.extraction.parties import PartyIndex
+from kg.extraction.sentences import Sentence
 
 NOT_AGREEMENTS: frozenset[str] = SYNTAX.get("not_agreements", frozenset())
 """Descriptions that are idioms, never agreements ("a raw deal", "a great initiative")."""
@@ -401,7 +401,7 @@ def memberships(ctx: ArticleContext, mentions: list[AgreementMention], by_mentio
                 quotes: list[tuple[int, int]], affiliations: set[int],
                 posts: Sequence[F.Post] = ()) -> list[F.Membership]:
     """Members, signatories, observers and non-members: clause by clause from the cue words,
-    and, with a parse, the parties its syntax names (``kg.extract.parties``)."""
+    and, with a parse, the parties its syntax names (``kg.extraction.parties``)."""
     if ctx.parsed is None or not by_mention:
         return _clause_memberships(ctx, mentions, by_mention, quotes, affiliations)
     index = _party_index(ctx, posts)

@@ -3,7 +3,7 @@
 Holds the tokenised text, its sentences, the statistical parse, the mentions, the actor
 registry (every step that names an actor registers it here, so one actor is one key) and the
 person mentions, with lookups by character offset. What a step *finds* travels as its declared
-products (``kg.extract.steps``), not through this object.
+products (``kg.extraction.steps``), not through this object.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
-from kg.extract.actors import ActorRegistry
-from kg.extract.facts import Evidence
-from kg.extract.mentions import Mention
-from kg.extract.sentences import Sentence
-from kg.extract.tokens import Tokens
+from kg.extraction.actors import ActorRegistry
+from kg.extraction.facts import Evidence
+from kg.extraction.mentions import Mention
+from kg.extraction.sentences import Sentence
+from kg.extraction.tokens import Tokens
 from kg.reading.article import Article
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
-from kg.extract.lexicon import MONTHS, NUMBER_WORDS, WEEKDAYS
+from kg.extraction.lexicon import MONTHS, NUMBER_WORDS, WEEKDAYS
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ import dataclasses
 
 from spacy.tokens import Doc
 
-from kg.extract import gazetteer
-from kg.extract.actors import fold
-from kg.extract.context import ArticleContext
-from kg.extract.facts import PERSON
-from kg.extract.lexicon import AGREEMENT_NOUNS, DATE_WORDS, STOP_WORDS, SYNTAX
-from kg.extract.mentions import ORGANISATION, Mention
+from kg.extraction import gazetteer
+from kg.extraction.actors import fold
+from kg.extraction.context import ArticleContext
+from kg.extraction.facts import PERSON
+from kg.extraction.lexicon import AGREEMENT_NOUNS, DATE_WORDS, STOP_WORDS, SYNTAX
+from kg.extraction.mentions import ORGANISATION, Mention
 
 _POSSESSIVE = ("'s", "’s", "'", "’")
 _NOT_ORG_WORDS = frozenset({"community", "bill", "act", "budget", "reform", "reforms", "plan", "programme", "program",

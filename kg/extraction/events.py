@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.context import ArticleContext
-from kg.extract.dates import find_dates
-from kg.extract.facts import Agreement, Event, Membership, Place
-from kg.extract.lexicon import EVENT_NOUNS, LAUNCH_VERBS
-from kg.extract.mentions import COUNTRY, ORGANISATION, PLACE
+from kg.extraction.context import ArticleContext
+from kg.extraction.dates import find_dates
+from kg.extraction.facts import Agreement, Event, Membership, Place
+from kg.extraction.lexicon import EVENT_NOUNS, LAUNCH_VERBS
+from kg.extraction.mentions import COUNTRY, ORGANISATION, PLACE
 
 _GATHERINGS = frozenset({"press conference", "summit", "meeting", "visit", "conference"})
 _EVENT_RX = re.compile(r"\b(?:joint\s+)?(?:" + "|".join(sorted(EVENT_NOUNS, key=len, reverse=True)) + r")\b", re.I)

@@ -190,7 +190,7 @@ class ArticleFacts:
     """Everything extracted from one article."""
 
     article: Article
-    pipeline: str | None = None  # which reading made these facts (kg.extract.syntax), for provenance
+    pipeline: str | None = None  # which reading made these facts (kg.extraction.syntax), for provenance
     actors: dict[str, Actor] = field(default_factory=dict)
     posts: list[Post] = field(default_factory=list)
     agreements: list[Agreement] = field(default_factory=list)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.context import ArticleContext
-from kg.extract.facts import Figure
-from kg.extract.lexicon import CURRENCY_SYMBOLS, CURRENCY_WORDS, MONTHS, NUMBER_WORDS, SCALE_WORDS, STOP_WORDS
+from kg.extraction.context import ArticleContext
+from kg.extraction.facts import Figure
+from kg.extraction.lexicon import CURRENCY_SYMBOLS, CURRENCY_WORDS, MONTHS, NUMBER_WORDS, SCALE_WORDS, STOP_WORDS
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _WORDNUM = r"(?:" + "|".join(sorted((w for w in NUMBER_WORDS if w not in {"a", "an"}), key=len, reverse=True)) + r")"

@@ -178,7 +178,7 @@ def _unique(forms: Iterable[str]) -> tuple[str, ...]:
 
 
 def _data_text(name: str) -> str:
-    return resources.files("kg.extract").joinpath("data", name).read_text(encoding="utf-8")
+    return resources.files("kg.extraction").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def _data_json(name: str) -> dict:

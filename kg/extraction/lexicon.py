@@ -1,4 +1,4 @@
-"""The genre's closed English word lists, read from ``kg/extract/data/cues.toml``.
+"""The genre's closed English word lists, read from ``kg/extraction/data/cues.toml``.
 
 Speech verbs, agreement nouns, membership and commitment cues, negations, event nouns, number
 and currency words: how news *reports* agreements, never one article (world knowledge —
@@ -14,11 +14,11 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 DATA_FILE = "cues.toml"
-"""The data file, in ``kg/extract/data/``."""
+"""The data file, in ``kg/extraction/data/``."""
 
 
 def _load() -> dict[str, Any]:
-    return tomllib.loads(resources.files("kg.extract").joinpath("data", DATA_FILE).read_text(encoding="utf-8"))
+    return tomllib.loads(resources.files("kg.extraction").joinpath("data", DATA_FILE).read_text(encoding="utf-8"))
 
 
 _DATA = _load()

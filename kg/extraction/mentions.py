@@ -19,9 +19,9 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from kg.extract import gazetteer
-from kg.extract.lexicon import AGREEMENT_NOUNS, DATE_WORDS, STOP_WORDS
-from kg.extract.tokens import Tokens
+from kg.extraction import gazetteer
+from kg.extraction.lexicon import AGREEMENT_NOUNS, DATE_WORDS, STOP_WORDS
+from kg.extraction.tokens import Tokens
 
 COUNTRY = "country"
 DEMONYM = "demonym"

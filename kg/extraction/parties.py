@@ -15,9 +15,9 @@ pipeline's parse, the parties are the actors that are:
 Coordination ("X, Y and Z") is followed at every step; a person who acts for a country or an
 organisation (a post found earlier: "Turkmen President Niyazov, who signed the contract")
 stands for it. Which verbs make parties and which prepositions name them is data (``[syntax]``
-in ``kg/extract/data/cues.toml``). Bystanders — supporters, lenders, critics, hosts, speakers
+in ``kg/extraction/data/cues.toml``). Bystanders — supporters, lenders, critics, hosts, speakers
 ("Downing Street said") — are never subjects of a party verb, so they are never chosen here;
-``PartyIndex.is_bystander`` tells the clause rules of ``kg.extract.agreements`` which of the
+``PartyIndex.is_bystander`` tells the clause rules of ``kg.extraction.agreements`` which of the
 actors they read are such bystanders.
 """
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from kg.extract.lexicon import SYNTAX
-from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
+from kg.extraction.lexicon import SYNTAX
+from kg.extraction.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
 
 PARTY_VERBS: frozenset[str] = SYNTAX.get("party_verbs", frozenset())
 """Lemmas of the verbs that make their subjects parties ("sign", "agree", "seal", ...)."""

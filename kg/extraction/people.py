@@ -20,12 +20,12 @@ from functools import lru_cache
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from kg.extract import gazetteer
-from kg.extract.context import ArticleContext, PersonMention
-from kg.extract.facts import Post
-from kg.extract.lexicon import MONTHS, SPEECH_VERBS, STOP_WORDS, WEEKDAYS
-from kg.extract.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
-from kg.extract.tokens import Tokens
+from kg.extraction import gazetteer
+from kg.extraction.context import ArticleContext, PersonMention
+from kg.extraction.facts import Post
+from kg.extraction.lexicon import MONTHS, SPEECH_VERBS, STOP_WORDS, WEEKDAYS
+from kg.extraction.mentions import COUNTRY, DEMONYM, ORGANISATION, Mention
+from kg.extraction.tokens import Tokens
 
 _CONNECT = frozenset({"the", "of", "for", "and", "on", "in", "&"})
 _PARTICLES = frozenset("de da van von der den al el bin ibn bint ben la le du dos di del ter".split())

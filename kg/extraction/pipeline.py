@@ -1,9 +1,9 @@
 """The extraction pipeline: Article → ArticleFacts, offline and deterministic.
 
 Two readings of each article: a blank spaCy English tokenizer with gazetteer phrase matchers
-(names, codes, roles), and the statistical pipeline of ``kg.extract.syntax`` (tags, the
+(names, codes, roles), and the statistical pipeline of ``kg.extraction.syntax`` (tags, the
 dependency parse, entities) that the rule steps read for who did what to whom. The steps run
-in this order: sentences → mentions → the rule steps of ``kg.extract.steps`` (posts →
+in this order: sentences → mentions → the rule steps of ``kg.extraction.steps`` (posts →
 quotations → agreements → memberships → commitments → events → figures), each declaring what
 it needs and provides. ``Extractor(fast=True)`` skips the statistical
 pipeline (the older, rule-only path: faster, and less accurate on real reporting). Build one
@@ -12,16 +12,16 @@ pipeline (the older, rule-only path: faster, and less accurate on real reporting
 
 from __future__ import annotations
 
-from kg.extract.context import ArticleContext
-from kg.extract.entities import EntityOrganisations, short_names_to_full
-from kg.extract.facts import ArticleFacts, Evidence
-from kg.extract.mentions import COUNTRY, ORGANISATION, MentionFinder, make_nlp
-from kg.extract.people import PeopleFinder
-from kg.extract.quotes import quote_spans
-from kg.extract.sentences import split_sentences
-from kg.extract.steps import DEFAULT_STEPS, FACT_PRODUCTS, Step, check_order, run_steps
-from kg.extract.syntax import RULES_ONLY, load_pipeline
-from kg.extract.tokens import Tokens
+from kg.extraction.context import ArticleContext
+from kg.extraction.entities import EntityOrganisations, short_names_to_full
+from kg.extraction.facts import ArticleFacts, Evidence
+from kg.extraction.mentions import COUNTRY, ORGANISATION, MentionFinder, make_nlp
+from kg.extraction.people import PeopleFinder
+from kg.extraction.quotes import quote_spans
+from kg.extraction.sentences import split_sentences
+from kg.extraction.steps import DEFAULT_STEPS, FACT_PRODUCTS, Step, check_order, run_steps
+from kg.extraction.syntax import RULES_ONLY, load_pipeline
+from kg.extraction.tokens import Tokens
 from kg.reading.article import Article
 
 

@@ -17,11 +17,11 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from kg.extract.context import ArticleContext, PersonMention
-from kg.extract.facts import Quote
-from kg.extract.lexicon import PRONOUNS, SPEECH_VERBS
-from kg.extract.mentions import COUNTRY, ORGANISATION
-from kg.extract.sentences import paragraphs
+from kg.extraction.context import ArticleContext, PersonMention
+from kg.extraction.facts import Quote
+from kg.extraction.lexicon import PRONOUNS, SPEECH_VERBS
+from kg.extraction.mentions import COUNTRY, ORGANISATION
+from kg.extraction.sentences import paragraphs
 
 _OPEN = "\"“„«"
 _CLOSE = "\"”“»"

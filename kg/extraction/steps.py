@@ -6,7 +6,7 @@ it, and the extractor's built-once tools (matchers, finders). It returns exactly
 it declares; ``run_steps`` checks that, and ``check_order`` checks before any article is read
 that every need is met by an input or an earlier step and that no product is made twice. A new
 relation type (say, a guarantor or a mediator) is one module with its rules, its cue words in
-``kg/extract/data/cues.toml``, one ``Step`` here, and its mapping and shape.
+``kg/extraction/data/cues.toml``, one ``Step`` here, and its mapping and shape.
 
 Products of the default steps, in order: posts → quotes → agreement mentions (and which
 agreement each refers to) → memberships → the agreements kept (those with parties or a name)
@@ -19,15 +19,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kg.extract.agreements import (
+from kg.extraction.agreements import (
     commitments, find_agreement_mentions, memberships, only_persons_between, resolve_agreements,
 )
-from kg.extract.context import ArticleContext
-from kg.extract.entities import drop_entity_persons
-from kg.extract.events import find_events
-from kg.extract.figures import find_figures
-from kg.extract.mentions import ORGANISATION, Mention
-from kg.extract.quotes import find_quotes
+from kg.extraction.context import ArticleContext
+from kg.extraction.entities import drop_entity_persons
+from kg.extraction.events import find_events
+from kg.extraction.figures import find_figures
+from kg.extraction.mentions import ORGANISATION, Mention
+from kg.extraction.quotes import find_quotes
 
 INPUTS = ("quote_spans", "entity_orgs")
 """What the extractor gives every step besides the context: the quotation spans of the text,

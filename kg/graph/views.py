@@ -137,7 +137,7 @@ def view_description(name: str) -> str:
 
 def _select(store: Store, name: str) -> list[tuple[object, ...]]:
     """The rows of the named query ``name`` (a ``queries/view_*.rq`` file)."""
-    from kg.query import load_query, run_query
+    from kg.sparql import load_query, run_query
 
     result = run_query(store, load_query(name))
     return result.rows

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kg.errors import QueryError
-from kg.query import external_targets
+from kg.sparql import external_targets
 
 __all__ = ["check_services", "service_endpoints"]
 
@@ -20,7 +20,7 @@ __all__ = ["check_services", "service_endpoints"]
 def service_endpoints(text: str) -> list[str]:
     """The endpoints ``text`` calls with ``SERVICE [SILENT] <iri>|prefix:name|?var``, in order.
 
-    Read by :func:`kg.query.external_targets` (comments and strings skipped, codepoint escapes
+    Read by :func:`kg.sparql.external_targets` (comments and strings skipped, codepoint escapes
     decoded); an endpoint that cannot be known before running is returned as written
     (``?name``, ``prefix:name`` with an undeclared prefix).
     """

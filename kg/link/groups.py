@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
-from kg.extract.facts import MEMBER_STATUSES
+from kg.extraction.facts import MEMBER_STATUSES
 from kg.link.actors import GroupMention, Inputs
 from kg.link.resolve import LINKED, Resolution, Resolver
 from kg.link.sparql import date_of

@@ -2,7 +2,7 @@
 
 Every lookup is a file in ``kg/link/queries/`` (a header comment says what it answers, its
 columns and parameters). The same file runs against the bundled snapshot and against a live
-endpoint; values are bound as RDF terms by ``kg.query.bind_params`` (a VALUES block written by
+endpoint; values are bound as RDF terms by ``kg.sparql.bind_params`` (a VALUES block written by
 the RDF engine's own escaping), never pasted into the text. Answers are read by the codec of
 kg's SPARQL client (:func:`kg.store.client.parse_results`, JSON or XML).
 """
@@ -18,7 +18,7 @@ from rdflib import Literal
 
 from kg.errors import QueryError
 from kg.link.errors import EndpointError, LinkError
-from kg.query import QueryText, bind_params
+from kg.sparql import QueryText, bind_params
 from kg.store import Term
 
 __all__ = ["QUERIES_DIR", "Row", "bind", "date_of", "link_query", "read_rows"]

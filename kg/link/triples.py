@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
 
-from kg.extract.facts import MEMBER
+from kg.extraction.facts import MEMBER
 from kg.link.actors import Inputs
 from kg.link.groups import GroupExpansion
 from kg.rdf.iris import LINKS_GRAPH, inferred_membership_iri, role_check_iri

@@ -29,7 +29,7 @@ from pathlib import Path
 from rdflib import URIRef
 from rdflib.term import Identifier
 
-from kg.extract.facts import COUNTRY, ORGANISATION, PERSON, Actor, Agreement, Event, Figure, Quote
+from kg.extraction.facts import COUNTRY, ORGANISATION, PERSON, Actor, Agreement, Event, Figure, Quote
 from kg.namespaces import KGR
 from kg.reading.article import Article
 

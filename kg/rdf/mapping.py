@@ -23,7 +23,7 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier
 
-from kg.extract.facts import (
+from kg.extraction.facts import (
     COUNTRY,
     ORGANISATION,
     PERSON,

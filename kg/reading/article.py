@@ -81,7 +81,7 @@ def source_digest(kind: str, source: str, where: str | None, data: bytes) -> str
 
     Everything a reader makes of a source (text, metadata, identity key) is a function of
     these, so two reads with the same digest give the same ``Article``; a build compares
-    digests before any decoding, cleaning or language check (see ``kg.build``)."""
+    digests before any decoding, cleaning or language check (see ``kg.builder``)."""
     h = hashlib.sha256()
     for part in (f"kg-reader {READER_VERSION}", kind, source, where or ""):
         h.update(part.encode("utf-8", "surrogateescape"))

@@ -320,7 +320,7 @@ def iter_articles(paths: Iterable[str | os.PathLike[str]], *,
 
     Each article carries the ``digest`` of the bytes it was read from (a file, or one line of
     a JSON Lines file). With ``skip``, a source whose digest ``skip`` accepts is not decoded,
-    cleaned or checked at all: an ``Unread`` record stands in its place (``kg.build`` passes
+    cleaned or checked at all: an ``Unread`` record stands in its place (``kg.builder`` passes
     the digests its store already holds, so an unchanged corpus costs one hash per source).
     """
     for path in paths:
@@ -329,6 +329,13 @@ def iter_articles(paths: Iterable[str | os.PathLike[str]], *,
             yield from _read_stdin(skip)
         else:
             yield from _read_path(name, skip)
+
+
+def article_from_text(text: str, source: str = "<text>") -> Article:
+    """One article from text held in memory, read as a ``.txt`` file with that content is
+    (a title line, a dateline, the same cleaning and language check); ``InputError`` naming
+    ``source`` for text that is no article."""
+    return _from_bytes(text.encode("utf-8", "surrogatepass"), source, "txt")
 
 
 def read_file(path: str | os.PathLike[str]) -> list[Article]:

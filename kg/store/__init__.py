@@ -88,7 +88,7 @@ _LAZY = {
     "QueryAnswer": "kg.store.terms",
     "Term": "kg.store.terms",
     "Triple": "kg.store.terms",
-    "collector_paused": "kg.store.terms",
+    "collector_paused": "kg.store.base",
     "engine_triples": "kg.store.terms",
     "from_engine": "kg.store.terms",
     "to_engine": "kg.store.terms",
