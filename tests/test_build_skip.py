@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-import kg.build
+import kg.builder
 import kg.engine.work as work
 import kg.reading.article as article_module
 import kg.reading.html as html
 import kg.reading.jsonl as jsonl
 import kg.reading.sources as sources
 import kg.reading.wire as wire
-from kg.build import build
+from kg.builder import build
 from kg.engine import open_engine
 from kg.engine.local import (
     ARTICLE_SECONDS,
@@ -171,7 +171,7 @@ def test_another_extraction_rebuilds_every_article(tmp_path: Path, monkeypatch) 
     stamp = work.extractor_stamp(True)
     assert stamp.startswith("extraction ") and "rules only" in stamp
     monkeypatch.setattr(work, "extractor_stamp", lambda fast: stamp + " (changed)")
-    monkeypatch.setattr(kg.build, "extractor_stamp", work.extractor_stamp)
+    monkeypatch.setattr(kg.builder, "extractor_stamp", work.extractor_stamp)
     report, _quads, _keys = run(tmp_path / "store", folder)
     assert (report.built, report.skipped) == (5, 0)
     report, _quads, _keys = run(tmp_path / "store", folder)
@@ -212,7 +212,7 @@ def test_the_extraction_code_named_in_the_stamp_exists() -> None:
 
 
 def test_the_pipeline_packages_are_those_of_the_syntax_module() -> None:
-    from kg.extract.syntax import PIPELINE_PACKAGES
+    from kg.extraction.syntax import PIPELINE_PACKAGES
 
     assert work._PIPELINE_PACKAGES == PIPELINE_PACKAGES
 
@@ -246,7 +246,7 @@ def test_a_shard_built_by_another_extraction_replaces_the_stored_graph(tmp_path:
     report, _quads, _keys = run(tmp_path / "store", tmp_path / "shards" / "part-000001.nq")
     assert (report.built, report.skipped) == (0, 5), "the same graphs: unchanged"
     monkeypatch.setattr(work, "extractor_stamp", lambda fast: "another extraction")
-    monkeypatch.setattr(kg.build, "extractor_stamp", work.extractor_stamp)
+    monkeypatch.setattr(kg.builder, "extractor_stamp", work.extractor_stamp)
     build([folder], None, shards=tmp_path / "other", fast=True, identity=False)
     monkeypatch.undo()
     report, _quads, keys = run(tmp_path / "store", tmp_path / "other" / "part-000001.nq")
