@@ -210,6 +210,8 @@ def test_hostile_article_text_gives_valid_rdf_in_every_syntax(name, title, quote
     from kg.rdf.mapping import facts_to_graph
     from kg.reading.article import Article
 
+    # a title as readers give it: they clean line breaks; a CR that RDF/XML cannot carry is refused (tested below)
+    assume(not XML_CANNOT_CARRY.search(title))
     text = (f"Foreign Minister Jean {name} said France and Germany signed a treaty in Paris on 5 May 2015. "
             f'"{quote}," said Prime Minister Ana Rojas.')  # fmt: skip
     article = Article(source="<hypothesis>", text=" ".join(text.split()), title=title or None, url=url)
