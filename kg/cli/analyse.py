@@ -49,6 +49,7 @@ def _list(text: str | None) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from kg.graph.analysis import analyse, write_analysis, write_scores
+    from kg.graph.focus import parse_kinds
     from kg.graph.views import ACTOR_KINDS
     from kg.progress import steps
     from kg.store import Store
@@ -59,12 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--exact and --samples contradict each other; give one")
     measures = _list(args.measures)
     view = args.view or "actors"
-    if args.kinds is None:
-        kinds = list(ACTOR_KINDS) if view == "actors" else None
-    elif args.kinds.strip() == "all":
-        kinds = None
-    else:
-        kinds = _list(args.kinds)
+    kinds = parse_kinds(args.kinds) if args.kinds is not None else (list(ACTOR_KINDS) if view == "actors" else None)
     progress = steps(1 + len(measures) + (args.communities != "none") + args.write, quiet=args.quiet)
     try:
         progress.step(f"reading the {view} view")

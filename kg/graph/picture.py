@@ -41,7 +41,7 @@ def draw(graph: nx.Graph, out: BinaryIO, *, fmt: str = "png", title: str | None 
     from kg.graph.exports import colour_of
     from kg.graph.focus import drawing_layout
     from kg.graph.layout import node_sizes
-    from kg.graph.viewer import _title
+    from kg.graph.viewer import graph_title
 
     positions, note, sight = drawing_layout(graph)
     sizes, sized_by = node_sizes(graph, smallest=3.0, largest=22.0)
@@ -92,7 +92,7 @@ def draw(graph: nx.Graph, out: BinaryIO, *, fmt: str = "png", title: str | None 
         legend = axes.legend(handles=handles, loc="lower right", fontsize=8, frameon=True, framealpha=0.9)
         for text in legend.get_texts():
             text.set_parse_math(False)
-    heading = title or _title(graph)
+    heading = title or graph_title(graph)
     subtitle = f"{graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges; node size: {sized_by}"
     if sight.readable:
         subtitle += f"; {len(nodes):,} nodes drawn: quotations and isolated nodes left out"

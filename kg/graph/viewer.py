@@ -66,7 +66,9 @@ def _inline_script(code: str) -> str:
     return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
-def _title(graph: nx.Graph) -> str:
+def graph_title(graph: nx.Graph) -> str:
+    """The heading of a picture or page of ``graph``: its view, and the agreement, article or
+    node it is centred on."""
     view = graph.graph.get("view", "graph")
     parts = [f"kg — {view} view"]
     for key, word in (("agreement", "agreement"), ("article", "article"), ("around", "around")):
@@ -153,7 +155,7 @@ def viewer_data(graph: nx.Graph, *, title: str | None = None) -> dict[str, objec
         notes.append(f"{graph.number_of_nodes():,} nodes: {len(shown_first):,} shown to start with; quotations "
                      "folded into their speakers and isolated nodes hidden (tick the boxes to show them)")
     return {
-        "title": title or _title(graph),
+        "title": title or graph_title(graph),
         "view": str(graph.graph.get("view", "graph")),
         "directed": graph.is_directed(),
         "sizedBy": sized_by,
