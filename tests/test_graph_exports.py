@@ -25,7 +25,8 @@ from kg.cli import main
 from kg.errors import UsageError
 from kg.formats import RDF_FORMATS, VIEW_FORMATS, export_format, format_names
 from kg.graph import VIEWS
-from kg.graph.exports import KIND_COLOURS, ExportError, export_view, render_view
+from kg.graph.exports import ExportError, export_view, render_view
+from kg.graph.layout import KIND_COLOURS
 from kg.graph.viewer import viewer_data, viewer_html
 
 NETWORK_FORMATS = ("graphml", "gexf", "nodelink", "cytoscape", "dot")

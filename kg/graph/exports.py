@@ -43,11 +43,10 @@ import networkx as nx
 from kg.atomic import write_atomically
 from kg.errors import KgError, UsageError
 from kg.formats import Format
+from kg.graph.layout import colour_of
 
 __all__ = [
     "ExportError",
-    "KIND_COLOURS",
-    "colour_of",
     "cytoscape_document",
     "export_view",
     "gexf_viz",
@@ -55,25 +54,6 @@ __all__ = [
     "xml_safe",
 ]
 
-KIND_COLOURS: dict[str, str] = {
-    "person": "#e15759",
-    "organisation": "#4e79a7",
-    "country": "#59a14f",
-    "agreement": "#f28e2b",
-    "event": "#b07aa1",
-    "quote": "#9c755f",
-    "statement": "#76b7b2",
-    "membership": "#edc948",
-    "post": "#ff9da7",
-    "commitment": "#bab0ac",
-    "figure": "#8cd17d",
-    "sentence": "#86bcb6",
-    "article": "#499894",
-    "source": "#d4a6c8",
-}
-"""Node kind → fill colour (Tableau 10 and its extension), shared by every drawing."""
-
-OTHER_COLOUR = "#a0a0a0"
 
 
 class ExportError(KgError):
@@ -81,10 +61,6 @@ class ExportError(KgError):
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _DOT_CONTROL = _XML_INVALID
-
-
-def colour_of(kind: object) -> str:
-    return KIND_COLOURS.get(str(kind), OTHER_COLOUR)
 
 
 def xml_safe(value: object) -> object:

@@ -1,4 +1,5 @@
-"""Node positions for drawings (the HTML viewer, PNG/SVG pictures, Cytoscape.js JSON).
+"""How drawings look (the HTML viewer, PNG/SVG pictures, GEXF, Cytoscape.js JSON): the colour
+of each node kind, node sizes, and node positions.
 
 ``layout(graph)`` returns deterministic positions (a seeded force-directed layout) in a
 square of side ``SCALE`` centred on 0, and a note when the graph was too large for it:
@@ -23,7 +24,33 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-__all__ = ["EXACT_LAYOUT_NODES", "SCALE", "layout", "node_sizes"]
+__all__ = ["EXACT_LAYOUT_NODES", "KIND_COLOURS", "OTHER_COLOUR", "SCALE", "colour_of", "layout", "node_sizes"]
+
+KIND_COLOURS: dict[str, str] = {
+    "person": "#e15759",
+    "organisation": "#4e79a7",
+    "country": "#59a14f",
+    "agreement": "#f28e2b",
+    "event": "#b07aa1",
+    "quote": "#9c755f",
+    "statement": "#76b7b2",
+    "membership": "#edc948",
+    "post": "#ff9da7",
+    "commitment": "#bab0ac",
+    "figure": "#8cd17d",
+    "sentence": "#86bcb6",
+    "article": "#499894",
+    "source": "#d4a6c8",
+}
+"""Node kind → fill colour (Tableau 10 and its extension), shared by every drawing."""
+
+OTHER_COLOUR = "#a0a0a0"
+
+
+def colour_of(kind: object) -> str:
+    """The fill colour of a node of ``kind`` (``OTHER_COLOUR`` for a kind without one)."""
+    return KIND_COLOURS.get(str(kind), OTHER_COLOUR)
+
 
 EXACT_LAYOUT_NODES = 700
 LARGEST_SPREAD = 1.5

@@ -38,7 +38,7 @@ def draw(graph: nx.Graph, out: BinaryIO, *, fmt: str = "png", title: str | None 
         from matplotlib.patheffects import withStroke
     except ImportError:
         raise KgError(f"{fmt.upper()} pictures need matplotlib: pip install matplotlib") from None
-    from kg.graph.exports import colour_of
+    from kg.graph.layout import colour_of
     from kg.graph.focus import drawing_layout
     from kg.graph.layout import node_sizes
     from kg.graph.viewer import graph_title

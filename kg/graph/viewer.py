@@ -30,7 +30,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg import __version__
-from kg.graph.exports import colour_of
+from kg.graph.layout import colour_of
 from kg.graph.focus import READABLE_FROM
 
 __all__ = ["CYTOSCAPE_VERSION", "READABLE_FROM", "script_json", "viewer_data", "viewer_html"]
