@@ -151,8 +151,11 @@ class ArticleResult:
 
     def as_nquads(self) -> str:
         """The graph as N-Quads text (the graph name on every line)."""
-        name = str(ox.NamedNode(self.graph))
-        return self.as_ntriples().replace(" .\n", f" {name} .\n")  # a newline in a term is escaped
+        name = ox.NamedNode(str(self.graph))
+        quads = (ox.Quad(t.subject, t.predicate, t.object, name)
+                 for t in ox.parse(self.as_ntriples(), ox.RdfFormat.N_TRIPLES))  # blank node labels kept
+        # the engine writes them, no text edits; without an output, serialize returns the bytes
+        return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
 
 
 def summarise(facts: ArticleFacts, triples: int) -> ArticleSummary:
