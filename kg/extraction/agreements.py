@@ -189,6 +189,7 @@ def _verb_agreements(ctx: ArticleContext, nouns: list[AgreementMention],
     out: list[AgreementMention] = []
     with_noun = {m.sentence for m in nouns}
     actor_starts = sorted(m.start for m in ctx.mentions if m.kind in (COUNTRY, ORGANISATION, DEMONYM))
+    assert ctx.parsed is not None  # called only with a parse
     for tok in ctx.parsed:
         if tok.lemma_.lower() not in _AGREE_TO or tok.pos_ != "VERB":
             continue
@@ -438,6 +439,7 @@ def _party_index(ctx: ArticleContext, posts: Sequence[F.Post]) -> PartyIndex:
     persons = [(p.start, p.end, serves[p.key]) for p in ctx.person_mentions if p.key in serves]
     in_office = {post.person for post in posts}
     officials = [(p.start, p.end) for p in ctx.person_mentions if p.key in in_office]
+    assert ctx.parsed is not None  # memberships() asks for the index only with a parse
     return PartyIndex.of(ctx.parsed, keyed, persons, officials)
 
 
@@ -449,9 +451,9 @@ def _clause_memberships(ctx: ArticleContext, mentions: list[AgreementMention], b
     end)`` (from the parse) rules out a supporter or a speaker as a member; sentences in
     ``skip`` (a person's own contract) give none."""
     agreements_in: dict[int, list[_Agreement]] = {}
-    for k, m in enumerate(mentions):
+    for k, noun in enumerate(mentions):
         if k in by_mention:
-            agreements_in.setdefault(m.sentence, []).append(by_mention[k])
+            agreements_in.setdefault(noun.sentence, []).append(by_mention[k])
     if not by_mention:
         return []
     out: list[F.Membership] = []
@@ -759,6 +761,7 @@ def _describing_start(ctx: ArticleContext, s: int, i: int) -> int:
     figure ("a dollars 6bn deal") or a ranking word ("fifth"); a year stays ("the 1959 agreement")."""
     doc = ctx.doc
     start = i
+    assert ctx.parsed is not None  # called only with a parse
     for k in range(i - 1, s - 1, -1):
         tok = doc[k]
         parsed = ctx.parsed.char_span(tok.idx, tok.idx + len(tok.text), alignment_mode="expand")

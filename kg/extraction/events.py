@@ -74,9 +74,10 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
         for m in _EVENT_RX.finditer(s.text):
             # casefold, as re.I matches: "ſummit" is "summit"; a match no key spells is skipped
             noun = " ".join(m.group(0).casefold().split())
-            etype = EVENT_NOUNS.get(noun) or EVENT_NOUNS.get(re.sub(r"^joint\s+", "", noun))
-            if etype is None:
+            found = EVENT_NOUNS.get(noun) or EVENT_NOUNS.get(re.sub(r"^joint\s+", "", noun))
+            if found is None:
                 continue
+            etype = found
             dates = find_dates(s.text, ctx.article.date)
             ev = ctx.sentence_evidence(s)
             key = f"event:{etype}"

@@ -16,6 +16,7 @@ import spacy
 from spacy.lang.char_classes import ALPHA, HYPHENS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -60,8 +61,10 @@ def make_nlp() -> Language:
     """A blank English pipeline whose tokenizer keeps hyphenated words together."""
     nlp = spacy.blank("en")
     hyphen_rule = r"(?<=[{a}0-9])(?:{h})(?=[{a}])".format(a=ALPHA, h=HYPHENS)
-    infixes = [p for p in nlp.Defaults.infixes if p != hyphen_rule]
-    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
+    infixes = [p for p in nlp.Defaults.infixes or () if p != hyphen_rule]
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, Tokenizer)  # a blank pipeline's tokenizer is spaCy's own
+    tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     return nlp
 
 

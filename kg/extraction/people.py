@@ -401,6 +401,7 @@ def _proper_run(ctx: ArticleContext, at: int, backwards: bool) -> Mention | None
     existing = [m for m in ctx.mentions if m.start < doc[end - 1].idx + len(doc[end - 1].text) and doc[start].idx < m.end]
     if existing:
         return existing[0] if existing[0].kind in (COUNTRY, DEMONYM, ORGANISATION) else None
+    assert ctx.parsed is not None  # both callers return early without a parse
     span = ctx.parsed.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text), alignment_mode="expand")
     if span is None or any(t.pos_ != "PROPN" or t.ent_type_ in ("PERSON", "GPE", "NORP", "DATE") for t in span):
         return None

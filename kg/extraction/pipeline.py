@@ -12,6 +12,8 @@ pipeline (the older, rule-only path: faster, and less accurate on real reporting
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kg.extraction.context import ArticleContext
 from kg.extraction.entities import EntityOrganisations, short_names_to_full
 from kg.extraction.facts import ArticleFacts, Evidence
@@ -20,9 +22,12 @@ from kg.extraction.people import PeopleFinder
 from kg.extraction.quotes import quote_spans
 from kg.extraction.sentences import split_sentences
 from kg.extraction.steps import DEFAULT_STEPS, FACT_PRODUCTS, Step, check_order, run_steps
-from kg.extraction.syntax import RULES_ONLY, load_pipeline
+from kg.extraction.syntax import RULES_ONLY, PipelineInfo, load_pipeline
 from kg.extraction.tokens import Tokens
 from kg.reading.article import Article
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 class Extractor:
@@ -34,7 +39,10 @@ class Extractor:
         self.nlp = make_nlp()
         self.mention_finder = MentionFinder(self.nlp)
         self.people = PeopleFinder(self.nlp)
-        self.parser, self.pipeline = (None, None) if fast else load_pipeline()
+        self.parser: Language | None = None
+        self.pipeline: PipelineInfo | None = None
+        if not fast:
+            self.parser, self.pipeline = load_pipeline()
         self.entity_orgs = EntityOrganisations()
 
     @property

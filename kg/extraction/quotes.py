@@ -214,6 +214,7 @@ def _pronoun(ctx: ArticleContext, gender: str | None, offset: int, last_speaker:
     para_start = _paragraph_bounds(ctx.text, offset)[0]
     in_para = [p.key for p in ctx.person_mentions if para_start <= p.start < offset]
     in_para = [k for k in reversed(in_para) if _compatible(ctx, k, gender)]
+    key: str | None
     if in_para:
         key = in_para[0]
     elif last_speaker is not None and _compatible(ctx, last_speaker, gender):
