@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from rdflib import URIRef
 
@@ -18,6 +19,9 @@ from kg.rdf.iris import LINKS_GRAPH
 from kg.link.sparql import Row, bind, date_of
 from kg.namespaces import KGO, SKOS
 from kg.store import Store
+
+if TYPE_CHECKING:
+    from kg.store.terms import Term
 
 __all__ = ["Actor", "GroupMention", "Inputs", "Post", "read_inputs"]
 
@@ -111,7 +115,8 @@ def _actors(store: Store) -> dict[URIRef, Actor]:
         elif kind == "country" and actor.kind != "country":
             actor.kind = "country"  # a country is never an organisation too
     for row in _select(store, "kg-actor-values"):
-        actor = actors.get(row["actor"])
+        subject = row["actor"]
+        actor = actors.get(subject) if isinstance(subject, URIRef) else None  # a blank node is no actor
         prop, value = row["property"], row["value"]
         if actor is None:
             continue  # not a country, organisation or person
@@ -139,14 +144,20 @@ def _country(affiliation: object, actors: Mapping[URIRef, Actor]) -> URIRef | No
     return actor.iri if actor.kind == "country" else actor.based_in
 
 
+def _iri(term: Term) -> URIRef:
+    """A term of a column the link queries document as an IRI (``person``, ``post``,
+    ``agreement``, ``member``, ``place``): stated for the type checker, not checked."""
+    return cast(URIRef, term)
+
+
 def _posts(store: Store, actors: Mapping[URIRef, Actor]) -> list[Post]:
     posts: dict[tuple[URIRef, URIRef], Post] = {}
     for row in _select(store, "kg-posts"):
-        key = (row["person"], row["post"])
+        key = (_iri(row["person"]), _iri(row["post"]))
         post = posts.get(key)
         if post is None:
-            affiliation = row.get("affiliation")
-            post = posts[key] = Post(row["person"], row["post"], str(row["role"]), affiliation,
+            affiliation = cast("URIRef | None", row.get("affiliation"))  # org:postIn's object: an actor's IRI
+            post = posts[key] = Post(key[0], key[1], str(row["role"]), affiliation,
                                      _country(affiliation, actors))
         date = date_of(row.get("date"))
         if date is not None and date not in post.dates:
@@ -159,11 +170,11 @@ def _posts(store: Store, actors: Mapping[URIRef, Actor]) -> list[Post]:
 def _groups(store: Store) -> list[GroupMention]:
     mentions: dict[tuple[URIRef, URIRef], GroupMention] = {}
     for row in _select(store, "kg-group-members"):
-        key = (row["agreement"], row["member"])
+        key = (_iri(row["agreement"]), _iri(row["member"]))
         mention = mentions.get(key)
         if mention is None:
             label = str(row.get("agreementLabel", "")) or str(row["agreement"])
-            mention = mentions[key] = GroupMention(row["agreement"], label, row["member"],
+            mention = mentions[key] = GroupMention(key[0], label, key[1],
                                                    date_of(row.get("agreementDate")))
         date = date_of(row.get("articleDate"))
         if date is not None and date not in mention.article_dates:
@@ -175,11 +186,11 @@ def read_inputs(store: Store) -> Inputs:
     """Read the actors, posts, organisation members, statuses and places of the article graphs."""
     statuses: dict[tuple[URIRef, URIRef], set[str]] = defaultdict(set)
     for row in _select(store, "kg-statuses"):
-        statuses[(row["agreement"], row["member"])].add(str(row["status"]))
-    places = {}
+        statuses[(_iri(row["agreement"]), _iri(row["member"]))].add(str(row["status"]))
+    places: dict[URIRef, tuple[str, int]] = {}
     for row in _select(store, "kg-places"):
         try:
-            places[row["place"]] = (str(row.get("label", "")), int(str(row["geonamesId"])))
+            places[_iri(row["place"])] = (str(row.get("label", "")), int(str(row["geonamesId"])))
         except (KeyError, ValueError):
             continue
     actors = _actors(store)

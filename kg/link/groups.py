@@ -71,14 +71,15 @@ def expand_groups(inputs: Inputs, resolutions: dict[URIRef, Resolution], resolve
         seen: set[str] = set()
         for row in resolver.select("group-members", group=resolution.item, date=at):
             iso3 = str(row.get("iso3", "")).upper()
-            if len(iso3) != 3 or iso3 in seen or not is_item(row.get("member")):
+            item, statement = row.get("member"), row.get("statement")
+            if len(iso3) != 3 or iso3 in seen or not is_item(item):
                 continue
             seen.add(iso3)
             member = InferredMember(
-                node=country_iri(iso3), item=row["member"], label=str(row.get("memberLabel", "")) or iso3,
+                node=country_iri(iso3), item=item, label=str(row.get("memberLabel", "")) or iso3,
                 iso2=str(row["iso2"]).upper() if row.get("iso2") is not None else None, iso3=iso3,
                 start=date_of(row.get("start")), end=date_of(row.get("end")),
-                statement=row["statement"] if isinstance(row.get("statement"), URIRef) else None,
+                statement=statement if isinstance(statement, URIRef) else None,
             )
             statuses = inputs.statuses.get((mention.agreement, member.node), set())
             if statuses & MEMBER_STATUSES:

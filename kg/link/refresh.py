@@ -39,7 +39,7 @@ def _name(graph: Graph, item: URIRef, row: Row) -> None:
 
 
 def _countries(source: Source, graph: Graph) -> int:
-    items = set()
+    items: set[URIRef] = set()
     for row in source.select("country-by-iso"):
         item = row.get("item")
         if not is_item(item) or row.get("iso3") is None:
@@ -49,8 +49,9 @@ def _countries(source: Source, graph: Graph) -> int:
         if row.get("iso2") is not None:
             graph.add((item, WDT.P297, Literal(str(row["iso2"]))))
     for row in source.select("country-names"):
-        if row.get("item") in items:
-            _name(graph, row["item"], row)
+        item = row.get("item")
+        if isinstance(item, URIRef) and item in items:
+            _name(graph, item, row)
     return len(items)
 
 

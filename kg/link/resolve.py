@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from rdflib import Literal, URIRef
 
@@ -148,7 +149,7 @@ class Resolver:
     def country(self, actor: Actor) -> Resolution:
         if actor.iso3:
             rows = [r for r in self.select("country-by-iso", iso3=Literal(actor.iso3)) if is_item(r.get("item"))]
-            items = sorted({r["item"] for r in rows})
+            items = sorted({cast(URIRef, r["item"]) for r in rows})  # is_item kept only item IRIs
             if len(items) == 1:
                 row = next(r for r in rows if r["item"] == items[0])
                 return Resolution(actor, LINKED, items[0], str(row.get("itemLabel", "")) or None,
@@ -161,11 +162,12 @@ class Resolver:
         best: dict[URIRef, tuple[int, str, Row]] = {}
         for name in actor.names():
             for row in self.select("search-country", name=Literal(name, lang="en")):
-                if not is_item(row.get("item")):
+                item = row.get("item")
+                if not is_item(item):
                     continue
                 points, how = _label_points(row)
-                if row["item"] not in best or points > best[row["item"]][0]:
-                    best[row["item"]] = (points, f"{how} {name!r}", row)
+                if item not in best or points > best[item][0]:
+                    best[item] = (points, f"{how} {name!r}", row)
         candidates = [Candidate(i, str(r.get("itemLabel", "")), p, (why,)) for i, (p, why, r) in best.items()]
         verdict, chosen, ranked = decide(candidates)
         resolution = Resolution(actor, verdict, candidates=ranked, iso3=actor.iso3)

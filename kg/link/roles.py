@@ -69,6 +69,7 @@ def check_roles(posts: list[Post], resolutions: dict[URIRef, Resolution]) -> lis
         resolution = resolutions.get(post.person)
         if resolution is None or resolution.item is None:
             continue
-        for date in post.dates or [None]:
+        dates: list[dt.date | None] = [*post.dates] or [None]
+        for date in dates:
             checks.append(_check(resolution, resolution.item, post, date))
     return checks

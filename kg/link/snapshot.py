@@ -95,9 +95,8 @@ def _read_countries(path: Path) -> dict[str, CountryRecord]:
         geonames = (row.get("geonames_id") or "").strip()
         if len(iso3) != 3 or not iso3.isalpha() or (geonames and not geonames.isdigit()):
             raise SnapshotError(f"snapshot {path}:{line}: bad row (iso3 {iso3!r}, geonames_id {geonames!r})")
-        values = {name: (row.get(name) or "").strip() for name in CountryRecord.columns()}
-        values["geonames_id"] = int(geonames) if geonames else None
-        countries[iso3] = CountryRecord(**values)
+        cells = {name: (row.get(name) or "").strip() for name in CountryRecord.columns() if name != "geonames_id"}
+        countries[iso3] = CountryRecord(**cells, geonames_id=int(geonames) if geonames else None)
     return countries
 
 

@@ -13,6 +13,7 @@ Only the property numbers listed as verified in the snapshot's sources are used 
 from __future__ import annotations
 
 import re
+from typing import TypeGuard
 
 from rdflib import Namespace, URIRef
 
@@ -61,7 +62,7 @@ LINK_PREFIXES = (
 _ITEM = re.compile(r"^http://www\.wikidata\.org/entity/(Q[1-9][0-9]*)$")
 
 
-def is_item(term: object) -> bool:
+def is_item(term: object) -> TypeGuard[URIRef]:
     """True for a Wikidata item IRI (``http://www.wikidata.org/entity/Q42``)."""
     return isinstance(term, URIRef) and bool(_ITEM.match(str(term)))
 
