@@ -391,15 +391,15 @@ def _to_build(items: Iterable[Any], store, force: bool, in_flight: _InFlight,
             continue
         # a graph read from a shard
         graph, content_hash = item.graph, item.content_hash
-        article = URIRef(item.article) if item.article else None
+        shard_article = URIRef(item.article) if item.article else None
         source, title = item.source, item.summary.title if item.summary else None
         if not force and content_hash is not None:
             pending, will_have = in_flight.get(graph)
             if pending:
                 unchanged = will_have == content_hash
-            elif store is not None and article is not None:
-                unchanged = (str(store.get_value(URIRef(graph), article, KGO.contentHash)) == content_hash
-                             and _stored_key(store, URIRef(graph), article) == item.build_key)
+            elif store is not None and shard_article is not None:
+                unchanged = (str(store.get_value(URIRef(graph), shard_article, KGO.contentHash)) == content_hash
+                             and _stored_key(store, URIRef(graph), shard_article) == item.build_key)
             else:
                 unchanged = False
             if unchanged:

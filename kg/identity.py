@@ -146,14 +146,14 @@ def decide(read: Callable[[], Iterable[Mention | tuple[str, str, str, str]]]) ->
         # the context each candidate has, over its own articles
         seen_with = {c: set().union(*(context_of[a] for a in articles_of[c])) for c in candidates}
         namesakes = set(candidates) | {mention}
-        for article in sorted(articles_of[mention], key=lambda r: names[r]):
-            here = {a for a in context_of[article] - namesakes if frequency[a] <= limit}
+        for article_id in sorted(articles_of[mention], key=lambda r: names[r]):
+            here = {a for a in context_of[article_id] - namesakes if frequency[a] <= limit}
             scores = sorted(((len(here & seen_with[c]), names[c], c) for c in candidates), reverse=True)
             score, _name, best = scores[0]
             runner_up = scores[1][0] if len(scores) > 1 else 0
             if score >= MIN_SHARED and score > runner_up:
                 shared = tuple(sorted(names[a] for a in here & seen_with[best]))
-                report.resolutions.append(Resolution(names[article], names[mention], names[best], shared))
+                report.resolutions.append(Resolution(names[article_id], names[mention], names[best], shared))
             else:
                 report.unresolved += 1
     return report

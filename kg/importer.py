@@ -486,6 +486,8 @@ class _Input:
     def open(self) -> Iterator[IO[bytes] | bytes]:
         """The input's bytes as a stream (a byte order mark dropped; JSON-LD and RDF/XML read
         whole and checked); ``InputError`` for an empty, compressed or UTF-16 one."""
+        raw: IO[bytes]
+        stream: IO[bytes]
         if self._data is not None:
             raw = stream = io.BytesIO(self._data)
         else:
@@ -577,7 +579,9 @@ def _store_input(item: _Input, store, graph: URIRef | None, override: bool, base
         with item.open() as input_:
             for quad in _targets(_engine_quads(input_, fmt, source, base), source, keep_graphs, target,
                                  seen, merged, None):
-                per_graph.setdefault(quad.graph_name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+                name = quad.graph_name
+                assert isinstance(name, ox.NamedNode)  # without union, _targets puts each quad in a named graph
+                per_graph.setdefault(name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
         if not per_graph:
             raise InputError(source, "holds no triples (nothing imported; the store keeps what it held)")
         _replace(store, per_graph)
@@ -608,7 +612,7 @@ def _replace(store, per_graph: dict[ox.NamedNode, list[ox.Triple]]) -> None:
     store, graph by graph on a remote one."""
     if hasattr(store, "replace_graphs_ntriples"):
         store.replace_graphs_ntriples({
-            URIRef(name.value): ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+            URIRef(name.value): (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
             for name, triples in per_graph.items()})
         return
     for name, triples in per_graph.items():

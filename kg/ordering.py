@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -152,7 +153,7 @@ def sort_rows(variables: Sequence[str], rows: Sequence[tuple], order: Sequence[O
     # one stable sort per run of keys with the same direction, the last run first; within a
     # run, each row's key is one flat tuple: per column its kind (left out when the whole
     # column has one kind) and its value, which only meets values of the same kind
-    runs: list[tuple[bool, list[list[object]]]] = []
+    runs: list[tuple[bool, list[Sequence[object]]]] = []
     for key in order:
         column = _column([row[index[key.variable]] for row in rows])
         if column is None:
@@ -161,13 +162,14 @@ def sort_rows(variables: Sequence[str], rows: Sequence[tuple], order: Sequence[O
         distinct = set(kinds)
         if not distinct or distinct == {0}:
             continue  # all unbound: all equal
-        parts = [values] if len(distinct) == 1 else [kinds, values]
+        parts: list[Sequence[object]] = [values] if len(distinct) == 1 else [kinds, values]
         if runs and runs[-1][0] == key.descending:
             runs[-1][1].extend(parts)
         else:
             runs.append((key.descending, parts))
     positions = list(range(len(rows)))
     for descending, parts in reversed(runs):
-        combined = parts[0] if len(parts) == 1 else list(zip(*parts))
+        # Any: each key meets only keys of its own kind, which compare (see _column)
+        combined: Sequence[Any] = parts[0] if len(parts) == 1 else list(zip(*parts))
         positions.sort(key=combined.__getitem__, reverse=descending)
     return [rows[position] for position in positions]

@@ -50,23 +50,25 @@ class DaskEngine:
         self.fast = fast
         self.chunk_size = chunk_size
         try:
-            self.client = Client(scheduler, set_as_default=False)
+            client = Client(scheduler, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as error:
             raise KgError(f"cannot reach the Dask scheduler at {scheduler}: {_one_line(error)} "
                           f"(start one with: dask scheduler)") from None
+        self.client: Client | None = client
         try:
-            self.client.wait_for_workers(1, timeout=wait_for_workers)
+            client.wait_for_workers(1, timeout=wait_for_workers)
         except (OSError, TimeoutError) as error:
-            self.client.close()
+            client.close()
             raise KgError(f"no Dask worker joined the scheduler at {scheduler} within {wait_for_workers:g} s "
                           f"({_one_line(error)}); start workers with: dask worker {scheduler}") from None
-        self.threads = max(1, sum(self.client.nthreads().values()))
+        self.threads = max(1, sum(client.nthreads().values()))
         self.jobs = self.threads
         self.window = window or 2 * self.threads + 2
 
     def map(self, items: Iterable[Any]) -> Iterator[Any]:
         """Each article's ``ArticleResult`` and every other item, in input order."""
         client = self.client
+        assert client is not None, "map() after close()"
 
         def submit(chunk: list[Article]):
             return client.submit(extract_chunk, chunk, self.fast, pure=False)

@@ -17,6 +17,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pyoxigraph as ox
 
@@ -51,7 +52,7 @@ class ShardWriter:
         self.directory = Path(directory)
         self.per_shard = max(1, per_shard)
         self.paths: list[Path] = []
-        self._file = None
+        self._file: TextIO | None = None
         self._count = 0
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

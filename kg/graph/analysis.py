@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -338,8 +338,8 @@ def _write_table(analysis: Analysis, nodes: list[str], by: str | None, kinds: Se
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
     out.write("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip() + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
-    for row in rows:
-        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+    for cells in rows:
+        out.write("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n")
     if analysis.communities:
         shown = analysis.communities[:groups]
         out.write(f"\nCommunities ({analysis.community_method}):\n")
@@ -437,7 +437,7 @@ def score_triples(analysis: Analysis) -> list[tuple[object, object, object]]:
         (activity, RDFS.label, Literal(f"kg analyse ({view} view)")),
         (activity, RDFS.comment, Literal(_summary(analysis) + "".join(f"; {note}" for note in analysis.notes))),
     ]
-    columns: list[tuple[str, dict[str, float | int], URIRef]] = [
+    columns: list[tuple[str, Mapping[str, float], URIRef]] = [
         (measure, analysis.scores[measure], XSD.double) for measure in analysis.measures
     ]
     if analysis.communities:

@@ -19,7 +19,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import kg
 from kg.errors import InputError
@@ -178,7 +178,8 @@ def _read_jsonl_stream(stream: IO[bytes], source: str, *, keyed: bool = False,
 def _read_jsonl(path: str, gzipped: bool, skip: Skip = None) -> Iterator[Article | Unread | InputError]:
     try:
         with open(path, "rb") as raw:
-            stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+            # typeshed's GzipFile is a BufferedIOBase, not an IO[bytes], though it reads as one
+            stream = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")) if gzipped else raw
             yield from _read_jsonl_stream(stream, path, keyed=True, skip=skip)
     except gzip.BadGzipFile:
         yield InputError(path, "not a gzip file (the name ends in .gz)")
