@@ -161,7 +161,7 @@ def build(
         options["jobs"] = jobs
     if store is None or hasattr(store, "query"):
         return run_build(sources, store, **options)
-    with open(store) as opened:  # type: ignore[arg-type]
+    with open(store) as opened:
         return run_build(sources, opened, **options)
 
 
@@ -295,14 +295,14 @@ def query(
     values = {**(params or {}), **columns}
     loaded = load_query(name_or_text)
     if hasattr(store, "query"):
-        result = run_query(store, loaded, values)  # type: ignore[arg-type]
+        result = run_query(store, loaded, values)
     else:
-        with open(store, create=False, read_only=True) as opened:  # type: ignore[arg-type]
+        with open(store, create=False, read_only=True) as opened:
             result = run_query(opened, loaded, values)
     if result.kind == "ask":
         return bool(result.boolean)
     if result.kind == "graph":
-        return result.graph  # type: ignore[return-value]
+        return result.graph
     return Rows(tuple(result.vars), tuple(tuple(row) for row in result.rows))
 
 

@@ -108,7 +108,7 @@ def _removed_on_signals(temp: Path) -> Iterator[None]:
             temp.unlink()
         old = previous.get(signum, signal.SIG_DFL)
         if callable(old):
-            old(signum, frame)  # type: ignore[operator]
+            old(signum, frame)
             return
         if old == signal.SIG_IGN:
             return

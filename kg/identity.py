@@ -169,7 +169,7 @@ def resolve(store) -> IdentityReport:
     from kg.sparql import load_query
 
     text = load_query("view_actor_mentions").text
-    report = decide(lambda: store.select_values(text))  # type: ignore[arg-type,return-value]
+    report = decide(lambda: store.select_values(text))
     triples = []
     for r in report.resolutions:
         node = resolution_iri(URIRef(r.article), URIRef(r.mention))

@@ -468,7 +468,7 @@ def _count(store, graph: URIRef) -> int:
     """Distinct triples in one named graph."""
     name = str(ox.NamedNode(str(graph)))  # the IRI as the engine escapes it: a term, never pasted text
     answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {name} }} GRAPH ?g {{ ?s ?p ?o }} }}")
-    _names, rows = answer  # type: ignore[misc]
+    _names, rows = answer
     return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
 

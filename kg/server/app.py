@@ -717,7 +717,7 @@ class SparqlServer:
 
         class _Server(uvicorn.Server):
             @contextlib.contextmanager
-            def capture_signals(self):  # type: ignore[no-untyped-def]
+            def capture_signals(self):
                 yield  # kg.server.serve handles the signals
 
         uv_config = uvicorn.Config(

@@ -168,7 +168,7 @@ class SparqlClient:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for url in (endpoint, *other_urls):
                 if url:
-                    manager.add_password(None, url, user, password)  # type: ignore[arg-type]
+                    manager.add_password(None, url, user, password)
             handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
         elif user and password:
             pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")

@@ -467,7 +467,7 @@ class RemoteStore(Store):
             parsed = [(q.subject, q.predicate, q.object) for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
         except (SyntaxError, ValueError) as error:
             raise StoreError(f"cannot store graph <{graph_iri}>: not N-Triples ({one_line(error)})") from None
-        self._replace(graph_iri, parsed)  # type: ignore[arg-type]
+        self._replace(graph_iri, parsed)
         for other in drop:
             if other != graph_iri:
                 self.drop_graph(other)

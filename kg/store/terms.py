@@ -129,7 +129,7 @@ def make_term(kind: str, value: str, *, language: str | None = None, datatype: s
     raise ValueError(f"not a kind of RDF term: {kind!r}")
 
 
-class TermCache(dict):  # type: ignore[type-arg]
+class TermCache(dict):
     """Engine terms (None for unbound) → rdflib terms, each converted once, when first looked up."""
 
     def __init__(self) -> None:
