@@ -203,6 +203,21 @@ def dir_mb(path: Path) -> float:
 # --- the floor and the cost of the union copy ---------------------------------------------------
 
 
+def add_in_batches(store, graphs: list) -> None:
+    """``store.add_graphs`` of (graph, N-Triples text) pairs, whole graphs in batches of at most
+    10,000 quads, as the build's writer sends them."""
+    batch: list = []
+    size = 0
+    for graph, text in graphs:
+        quads = text.count("\n")
+        if batch and size + quads > 10_000:
+            store.add_graphs(batch)
+            batch, size = [], 0
+        batch.append((graph, text))
+        size += quads
+    store.add_graphs(batch)
+
+
 def floor(corpus: list[str], store: Path, work: Path) -> dict:
     """Tokenisation of the texts, and bulk loads / transactional writes of the store's quads."""
     import pyoxigraph as ox
@@ -261,16 +276,7 @@ def floor(corpus: list[str], store: Path, work: Path) -> dict:
 
     def kg_add_graphs(path: Path) -> None:
         with Store.open(path) as s:
-            batch: list[tuple[URIRef, str]] = []
-            size = 0
-            for graph, text in graph_texts:  # whole graphs, batches of at most 10,000 quads
-                quads = text.count("\n")
-                if batch and size + quads > 10_000:
-                    s.add_graphs(batch)
-                    batch, size = [], 0
-                batch.append((graph, text))
-                size += quads
-            s.add_graphs(batch)
+            add_in_batches(s, graph_texts)
 
     results = {
         "texts": len(texts), "tokens": tokens, "tokenise": tokenise, "quads": len(engine_quads),
@@ -388,16 +394,7 @@ def article_costs(folders: list[str], store: Path, sample: int) -> dict:
     shutil.rmtree(target, ignore_errors=True)
     started = time.process_time()
     with Store.open(target) as s:
-        batch: list = []
-        size = 0
-        for graph, text in texts:
-            n = text.count("\n")
-            if batch and size + n > 10_000:
-                s.add_graphs(batch)
-                batch, size = [], 0
-            batch.append((graph, text))
-            size += n
-        s.add_graphs(batch)
+        add_in_batches(s, texts)
     costs["write"] = (time.process_time() - started) / max(1, len(texts))
     shutil.rmtree(target, ignore_errors=True)
     return costs
