@@ -153,12 +153,8 @@ def build(
     sources = [os.fspath(source) for source in sources]
     if store is None and shards is None:
         raise UsageError("build needs a store (or a location for one), shards, or both")
-    if jobs is not None and jobs < 1:
-        raise UsageError(f"jobs must be at least 1, got {jobs}")
-    options: dict[str, Any] = {"force": force, "fast": fast, "identity": identity, "shards": shards,
-                               "on_article": on_article, "on_error": on_error}
-    if jobs is not None:
-        options["jobs"] = jobs
+    options: dict[str, Any] = {"force": force, "fast": fast, "jobs": jobs, "identity": identity,
+                               "shards": shards, "on_article": on_article, "on_error": on_error}
     if store is None or hasattr(store, "query"):
         return run_build(sources, store, **options)
     with open(store) as opened:

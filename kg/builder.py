@@ -455,7 +455,7 @@ def build(
     store,  # kg.store.Store, or None to write shards only
     *,
     force: bool = False,
-    jobs: int = 1,
+    jobs: int | None = 1,
     engine=None,  # a kg.engine engine; default: the local one for ``jobs``
     shards: str | os.PathLike[str] | None = None,
     extractor=None,  # kg.extraction.pipeline.Extractor, run in this process
@@ -468,7 +468,8 @@ def build(
 ) -> BuildReport:
     """Build every article of ``sources`` into ``store`` (and into N-Quads ``shards``, if given).
 
-    ``jobs`` worker processes extract (``1``: this process), with the statistical parser
+    ``jobs`` worker processes extract (``1``: this process; None: ``kg.engine.local.default_jobs``,
+    as ``kg build`` chooses), with the statistical parser
     unless ``fast`` (rules only; ignored with a given ``extractor`` or ``engine``); a given ``engine`` (e.g. a
     ``kg.engine.cluster.DaskEngine``) is used instead and left open for the caller.
     ``on_article`` gets each built or skipped article's summary, ``on_error`` each problem
@@ -487,7 +488,7 @@ def build(
     own_engine = engine is None
     if own_engine:
         engine = open_engine("local", jobs=jobs, extractor=extractor, fast=fast)
-    report = BuildReport(jobs=getattr(engine, "jobs", jobs), engine=getattr(engine, "name", "local"))
+    report = BuildReport(jobs=getattr(engine, "jobs", 1 if jobs is None else jobs), engine=getattr(engine, "name", "local"))
     in_flight = _InFlight()
     earlier: dict[str, tuple[URIRef, ...]] = {}  # graph → earlier versions to drop with it
     built = _Built(store, extractor_stamp(bool(getattr(engine, "fast", fast))), in_flight) if store is not None else None

@@ -74,6 +74,14 @@ def test_build_by_location_then_query_by_location(built):
     assert (again.built, again.skipped) == (0, 1)
 
 
+def test_build_jobs_none_takes_the_command_lines_default(tmp_path):
+    from kg.engine.local import default_jobs
+
+    report = kg.build(kg.sample_article(), store=tmp_path / "s", fast=True, jobs=None, identity=False)
+    assert report.built == 1
+    assert report.jobs == default_jobs(True)[0]
+
+
 def test_query_parameters_narrow_like_the_cli(built):
     usa = kg.query("members", store=built, member="https://w3id.org/kgnews/id/country/USA")
     assert [row["memberLabel"] for row in usa] == ["United States"]
