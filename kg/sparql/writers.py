@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from kg.sparql.results import QueryResult
 
-__all__ = ["term_parts", "write_csv", "write_json", "write_jsonl", "write_table", "write_tsv", "write_xml"]
+__all__ = ["json_document", "term_parts", "write_csv", "write_json", "write_jsonl", "write_table", "write_tsv", "write_xml"]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = _XSD + "string"
@@ -211,20 +211,22 @@ def _json_term(term: object) -> dict[str, str]:
     return out
 
 
+def json_document(result: QueryResult) -> dict[str, object]:
+    """A SELECT or ASK answer as the SPARQL 1.1 results JSON document (rdflib or engine terms)."""
+    if result.kind == "ask":
+        return {"head": {}, "boolean": bool(result.boolean)}
+    bindings = [
+        {name: _json_term(term) for name, term in zip(result.vars, row) if term is not None}
+        for row in result.rows
+    ]
+    return {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
+
+
 def write_json(result: QueryResult, out: TextIO, *, headers: bool = True, width: int | None = None) -> None:
-    """SPARQL 1.1 results JSON."""
+    """SPARQL 1.1 results JSON, indented for reading."""
     import json
 
-    document: dict[str, object]
-    if result.kind == "ask":
-        document = {"head": {}, "boolean": bool(result.boolean)}
-    else:
-        bindings = [
-            {name: _json_term(term) for name, term in zip(result.vars, row) if term is not None}
-            for row in result.rows
-        ]
-        document = {"head": {"vars": list(result.vars)}, "results": {"bindings": bindings}}
-    json.dump(document, out, ensure_ascii=False, indent=2)
+    json.dump(json_document(result), out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 
