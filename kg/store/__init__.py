@@ -18,20 +18,26 @@ The package's modules: :mod:`~kg.store.base` (the protocol), :mod:`~kg.store.ter
 ↔ rdflib terms, the quad checks), :mod:`~kg.store.sparql_text` (the SPARQL the stores send
 for themselves, syntax checks), :mod:`~kg.store.embedded`, :mod:`~kg.store.remote`, and
 :mod:`~kg.store.client` (the one SPARQL HTTP client and its results codec, also used by
-``kg link --endpoint``). ``import kg.store`` loads none of rdflib, HTTP or the engine: each
-name below is imported from its module when first used.
+``kg link --endpoint``). ``import kg.store`` loads none of rdflib, HTTP, the engine or
+``logging``: each name below is imported from its module when first used.
+
+rdflib's warning (with a traceback) for each ill-typed literal is silenced by a filter on its
+``rdflib.term`` logger, set when :mod:`kg.store.terms` (rdflib's side of the store) is
+imported, or by ``import kg.store`` when ``logging`` is already loaded (as it is once rdflib is).
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from kg.store.base import MEMORY, BulkStore, Store, is_remote, one_line
 
 if TYPE_CHECKING:
+    import logging
+
     from kg.store.embedded import LOCK_FILE, EmbeddedStore
     from kg.store.remote import RemoteSettings, RemoteStore, StoreURL
     from kg.store.sparql_text import CHECKED_DATATYPES, check_syntax, check_update_syntax, ill_typed_query
@@ -109,16 +115,24 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-class _IllTypedQuiet(logging.Filter):
-    """Drops rdflib's warning (with a traceback) for each literal whose lexical form is not
-    valid for its datatype ("abc"^^xsd:integer): kg keeps such literals as written, and the
-    commands that should say so (``kg import``, ``kg validate``) report them in one line each."""
+def _ill_typed_quiet(record: logging.LogRecord) -> bool:
+    """A filter of the ``rdflib.term`` logger: drops rdflib's warning (with a traceback) for
+    each literal whose lexical form is not valid for its datatype ("abc"^^xsd:integer): kg
+    keeps such literals as written, and the commands that should say so (``kg import``,
+    ``kg validate``) report them in one line each."""
+    return not str(record.msg).startswith("Failed to convert Literal lexical form to value")
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Failed to convert Literal lexical form to value")
+
+def _quiet_ill_typed_literals() -> None:
+    """Set :func:`_ill_typed_quiet` on rdflib's ``rdflib.term`` logger (once: a logger keeps
+    one copy of a filter). Called by :mod:`kg.store.terms` when it loads rdflib."""
+    import logging
+
+    logging.getLogger("rdflib.term").addFilter(_ill_typed_quiet)
 
 
-logging.getLogger("rdflib.term").addFilter(_IllTypedQuiet())
+if "logging" in sys.modules:  # rdflib may be loaded, or be loaded without kg.store.terms: quiet it now
+    _quiet_ill_typed_literals()
 
 
 def open(  # noqa: A001 - kg.store.open, as io.open and gzip.open

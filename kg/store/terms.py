@@ -7,7 +7,7 @@ types as values, so their lexical forms come back canonical (``"007"^^xsd:intege
 :func:`from_engine` keeps whatever form the engine gives, and never normalises on its own.
 
 This module imports rdflib; :mod:`kg.store` imports it only when a store is asked for rdflib
-terms.
+terms. Importing it silences rdflib's warning per ill-typed literal (see :mod:`kg.store`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from rdflib.term import Node
 
 from kg.errors import StoreError
 from kg.store.base import collector_paused  # defined there (it needs no rdflib); kept here for callers
+from kg.store import _quiet_ill_typed_literals
+
+_quiet_ill_typed_literals()  # rdflib logs a warning with a traceback per ill-typed literal: kg reports them itself
 
 __all__ = [
     "EngineTerm",
