@@ -190,6 +190,22 @@ def _count(engine: ox.Store, sparql: str) -> int:
     return int(first.value) if first is not None else 0
 
 
+def _engine_query(engine: ox.Store, sparql: str, prefixes: Mapping[str, str] | None) -> Any:
+    """The engine's answer to ``sparql``, each ORDER BY made a total order first
+    (:func:`kg.sparql.total_order.total_order`: the engine's sort aborts the process when its
+    comparison contradicts itself). A syntax error is reported on the text as written."""
+    from kg.sparql.total_order import total_order
+
+    given = dict(prefixes) if prefixes else None
+    text = total_order(sparql)
+    if text is not sparql:
+        try:
+            return engine.query(text, prefixes=given)
+        except SyntaxError:
+            pass  # the parser's message and position belong to the query as written
+    return engine.query(sparql, prefixes=given)
+
+
 def _check_store_dir(path: Path) -> bool:
     """True if ``path`` holds a store, False if it is absent or empty; StoreError otherwise."""
     if not path.exists():
@@ -616,7 +632,7 @@ class EmbeddedStore(Store):
         """
 
         def run(engine: ox.Store) -> QueryAnswer:
-            answer = engine.query(sparql, prefixes=dict(prefixes) if prefixes else None)
+            answer = _engine_query(engine, sparql, prefixes)
             if isinstance(answer, ox.QueryBoolean):
                 return bool(answer)
             if isinstance(answer, ox.QuerySolutions):
@@ -648,7 +664,7 @@ class EmbeddedStore(Store):
         answer too large to hold as rdflib terms. Not retried (see :meth:`query`)."""
         engine = self._live()
         with self._answering():
-            answer = engine.query(sparql)
+            answer = _engine_query(engine, sparql, None)
             if not isinstance(answer, ox.QuerySolutions):
                 raise QueryError("select_values needs a SELECT query")
             width = len(answer.variables)
@@ -679,18 +695,23 @@ class EmbeddedStore(Store):
         a malformed update.
         """
         engine = self._writable()
+        from kg.sparql.total_order import total_order
+
         # The re-synchronisation follows on a new line (the update may end in a comment),
-        # after a ";" unless the update already ends with one.
-        for joined in (f"{sparql}\n;\n{UNION_RESYNC}", f"{sparql}\n{UNION_RESYNC}"):
-            try:
-                engine.update(joined, prefixes=dict(prefixes) if prefixes else None)
-                return
-            except SyntaxError:
-                continue
-            except OSError as error:
-                raise self._error("update", error) from None
-            except (RuntimeError, ValueError) as error:
-                raise QueryError(f"update failed: {one_line(error)}") from None
+        # after a ";" unless the update already ends with one. An ORDER BY in a subquery is
+        # made a total order first, as in queries (_engine_query); the text as written is
+        # tried when the rewritten one does not parse.
+        for text in dict.fromkeys((total_order(sparql), sparql)):
+            for joined in (f"{text}\n;\n{UNION_RESYNC}", f"{text}\n{UNION_RESYNC}"):
+                try:
+                    engine.update(joined, prefixes=dict(prefixes) if prefixes else None)
+                    return
+                except SyntaxError:
+                    continue
+                except OSError as error:
+                    raise self._error("update", error) from None
+                except (RuntimeError, ValueError) as error:
+                    raise QueryError(f"update failed: {one_line(error)}") from None
         # Neither parsed: let the parser describe what is wrong with the update itself.
         check_update_syntax(sparql, prefixes=prefixes)
         raise QueryError("syntax error: the update cannot be followed by another operation (does it end inside a clause?)")
