@@ -3,8 +3,10 @@
 Each command lives in its own module of this package (``kg.cli.build``, ``kg.cli.query``, ...)
 with ``register(subparsers)``, which adds its parser and sets ``run``. Only the module of the
 command being run is imported: ``kg --help`` and ``kg query`` do not pay for ``kg serve``'s
-imports. ``COMMANDS`` names every command with the one-line summary ``kg --help`` shows (a
-test checks that it is the summary the module registers).
+imports; and a command line that cannot show kg's own help (``kg query …``, ``kg --debug
+query …``) gets the parser of its command alone. ``COMMANDS`` names every command with the
+one-line summary ``kg --help`` shows (a test checks that it is the summary the module
+registers). Help is as wide as argparse makes it, found without importing ``shutil``.
 
 Exit codes: 0 success, 1 failure (or a negative verdict such as a non-conforming graph),
 2 usage error, 141 when the reader of stdout went away (``kg query members | head``).
@@ -19,7 +21,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kg import __version__
 from kg.errors import KgError, UsageError
@@ -56,16 +58,53 @@ EPILOG = ("Each command has --help. A SPARQL endpoint as the store (--store http
           "options of its own: kg help remote.")
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, which argparse's help is as wide as (less 2):
+    ``$COLUMNS`` when a positive number, else the width of the terminal on ``sys.__stdout__``
+    (when it gives one), else 80. Worked out here because ``shutil`` loads bz2, lzma and zlib,
+    and every ``add_argument`` makes a formatter."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout, closed, detached, or not a terminal
+        return 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help formatter, of the width it would choose (:func:`_terminal_columns`)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _terminal_columns() - 2 if width is None else width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` formatting with :class:`_HelpFormatter`; the parsers of its
+    subcommands are made of its class, so they do too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def command_modules() -> list[str]:
     """Names of the command modules of ``kg.cli``, sorted."""
     return sorted(command.module for command in COMMANDS.values())
 
 
-def make_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+def make_parser(commands: Iterable[str] | None = None, *, listed: bool = True) -> argparse.ArgumentParser:
     """The ``kg`` parser. ``commands``: the commands (or aliases) whose modules are imported and
-    whose parsers are complete; the others are listed by name and summary only. ``None``: all."""
+    whose parsers are complete; the others are listed by name and summary only. ``None``: all.
+    ``listed=False`` leaves the others (and ``help``) out: for a command line that runs one of
+    ``commands`` and never shows kg's own help or the list of commands."""
     wanted = set(COMMANDS) if commands is None else {_BY_NAME[c] for c in commands if c in _BY_NAME}
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kg",
         description="Turn news articles about international cooperation into an RDF knowledge graph.",
         epilog=EPILOG,
@@ -76,13 +115,14 @@ def make_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParse
     for name, command in COMMANDS.items():
         if name in wanted:
             importlib.import_module(f"kg.cli.{command.module}").register(sub)
-        else:  # listed in kg --help; never parsed (a command's own parser is made when it is run)
+        elif listed:  # listed in kg --help; never parsed (a command's own parser is made when it is run)
             sub.add_parser(name, help=command.summary, aliases=list(command.aliases), add_help=False)
-    h = sub.add_parser("help", help="help on a command, or on a topic: " + "; ".join(
-        f"{topic} ({what})" for topic, what in HELP_TOPICS.items()),
-        description="Print the help of a command (as kg COMMAND --help does) or of a topic.")
-    h.add_argument("topic", nargs="?", metavar="COMMAND|TOPIC", help=f"a command, or {', '.join(HELP_TOPICS)}")
-    h.set_defaults(run=_help)
+    if listed:
+        h = sub.add_parser("help", help="help on a command, or on a topic: " + "; ".join(
+            f"{topic} ({what})" for topic, what in HELP_TOPICS.items()),
+            description="Print the help of a command (as kg COMMAND --help does) or of a topic.")
+        h.add_argument("topic", nargs="?", metavar="COMMAND|TOPIC", help=f"a command, or {', '.join(HELP_TOPICS)}")
+        h.set_defaults(run=_help)
     for chosen in {id(p): p for name, p in sub.choices.items() if _BY_NAME.get(name, name) in wanted | {"help"}}.values():
         _add_debug(chosen)
     return parser
@@ -105,6 +145,15 @@ def _command_in(argv: Sequence[str]) -> str | None:
         if not word.startswith("-"):
             return word
     return None
+
+
+def _runs_one_command(argv: Sequence[str], command: str | None) -> bool:
+    """True when ``argv`` runs the command ``command`` and kg's own help cannot be shown: a
+    known command with nothing but ``--debug`` before it (``-h``, ``--version``, an unknown
+    option or ``--`` there is for kg's parser, whose help and usage errors list the commands)."""
+    if command not in _BY_NAME:
+        return False
+    return all(word == "--debug" for word in argv[:list(argv).index(command)])
 
 
 def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
@@ -138,7 +187,7 @@ def _help(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _command_in(argv)
-    parser = make_parser([command] if command else ())
+    parser = make_parser([command] if command else (), listed=not _runs_one_command(argv, command))
     args, extra = parser.parse_known_args(argv)
     if extra:  # the usage of the command the unknown option was given to, not kg's
         before = argv[:argv.index(command)] if command else argv
