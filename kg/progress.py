@@ -13,7 +13,6 @@ redrawn every second by a ticker thread while a step gives no news of its own.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import threading
 import time
@@ -172,6 +171,8 @@ class Progress:
             if not force and self._drawn_at is not None and now - self._drawn_at < self.interval:
                 return
             self._drawn_at = now
+            import shutil  # deferred: loads bz2, lzma and zlib, and only a drawn bar needs it
+
             width = max(20, shutil.get_terminal_size((100, 24)).columns - 1)
             self.stream.write("\r" + self.line(width) + "\x1b[K")
             self.stream.flush()
