@@ -38,11 +38,13 @@ if TYPE_CHECKING:
 
 __all__ = ["bind_params", "choose_text", "engine_term", "param_term"]
 
-_IRI_LIKE = re.compile(r"^https?://", re.IGNORECASE)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+\.\d*|\.\d+)$")
-_QUOTED = re.compile(r'^"(?P<value>.*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^<(?P<datatype>[^<>]*)>)?$', re.DOTALL)
+# How _reading tells parameter values apart; compiled (and cached) by re when first matched:
+# a query without parameters never needs them.
+_IRI_LIKE = r"(?i)^https?://"
+_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_INTEGER = r"^[+-]?\d+$"
+_DECIMAL = r"^[+-]?(\d+\.\d*|\.\d+)$"
+_QUOTED = r'(?s)^"(?P<value>.*)"(?:@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^<(?P<datatype>[^<>]*)>)?$'
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INVALID_IRI = ('an IRI is absolute and has no spaces, control characters or <>"{}|^`\\ '
                 '(quote it, name="…", to pass it as text)')
@@ -63,20 +65,20 @@ def _reading(value: str) -> tuple[str, str, str | None, str | None]:
     :func:`param_term`."""
     if value.startswith("<") and value.endswith(">") and len(value) >= 2:
         return "iri", _checked_iri(value[1:-1], value), None, None
-    if _IRI_LIKE.match(value):
+    if re.match(_IRI_LIKE, value):
         return "iri", _checked_iri(value, value), None, None
-    quoted = _QUOTED.match(value)
+    quoted = re.match(_QUOTED, value)
     if quoted:
         if quoted.group("lang"):
             return "literal", quoted.group("value"), quoted.group("lang"), None
         if quoted.group("datatype"):
             return "literal", quoted.group("value"), None, _checked_iri(quoted.group("datatype"), value)
         return "literal", quoted.group("value"), None, None
-    if _DATE.match(value):
+    if re.match(_DATE, value):
         return "literal", value, None, _XSD + "date"
-    if _INTEGER.match(value):
+    if re.match(_INTEGER, value):
         return "literal", value, None, _XSD + "integer"
-    if _DECIMAL.match(value):
+    if re.match(_DECIMAL, value):
         return "literal", value, None, _XSD + "decimal"
     return "literal", value, None, None
 

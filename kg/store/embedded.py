@@ -59,8 +59,10 @@ _READ_ATTEMPTS = 5
 _T = TypeVar("_T")
 _LOCK_GRACE_SECONDS = 5.0
 _ENGINE_MARKER = "CURRENT"
-_ENGINE_FILE = re.compile(r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(log|sst|blob)|bulk-\d+\.sst)$")
-_BULK_FILE = re.compile(r"^bulk-\d+\.sst$")
+# Names of the engine's own files; compiled (and cached) by re when first matched: opening a
+# store that exists needs neither.
+_ENGINE_FILE = r"^(CURRENT|IDENTITY|LOCK|LOG(\.old\..*)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(log|sst|blob)|bulk-\d+\.sst)$"
+_BULK_FILE = r"^bulk-\d+\.sst$"
 """Files the engine's bulk loader writes before it ingests them (and removes after): any found
 by a writer that holds the lock were left by a writer killed while loading."""
 
@@ -177,7 +179,7 @@ def _remove_bulk_leftovers(directory: Path) -> None:
     hold their data). Called by a writer holding the lock, so no loader of ours is running."""
     with contextlib.suppress(OSError):
         for entry in os.listdir(directory):
-            if _BULK_FILE.match(entry):
+            if re.match(_BULK_FILE, entry):
                 with contextlib.suppress(OSError):
                     (directory / entry).unlink()
 
@@ -218,7 +220,7 @@ def _check_store_dir(path: Path) -> bool:
         raise StoreError(f"cannot read store directory {path}: {error.strerror or error}") from None
     if _ENGINE_MARKER in entries:
         return True
-    if all(_ENGINE_FILE.match(entry) for entry in entries):
+    if all(re.match(_ENGINE_FILE, entry) for entry in entries):
         return False  # empty, or an engine directory whose creation never finished
     raise StoreError(
         f"{path} is not a kg store (the directory holds other files); "

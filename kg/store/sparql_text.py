@@ -43,7 +43,8 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 CHECKED_DATATYPES = ("integer", "decimal", "double", "float", "boolean", "date", "dateTime", "time",
                      "duration", "dayTimeDuration", "yearMonthDuration")
 """The XSD datatypes whose literals :func:`ill_typed_query` checks (those the engine can cast to)."""
-_PREFIX_NAME = re.compile(r"^[A-Za-z](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$|^$")
+_PREFIX_NAME = r"^[A-Za-z](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$|^$"
+"""A SPARQL prefix name (or none); compiled (and cached) by re when :func:`with_prefixes` first matches it."""
 
 
 def drop_update(name: ox.NamedNode) -> str:
@@ -107,7 +108,7 @@ def with_prefixes(sparql: str, prefixes: Mapping[str, str] | None) -> str:
         return sparql
     lines = []
     for prefix, namespace in prefixes.items():
-        if not _PREFIX_NAME.match(prefix):
+        if not re.match(_PREFIX_NAME, prefix):
             raise QueryError(f"not a valid SPARQL prefix name: {prefix!r}")
         try:
             iri = ox.NamedNode(str(namespace))
