@@ -150,7 +150,9 @@ def test_the_command_table_matches_the_command_modules() -> None:
 
 IMPORTS = ("import sys\nfrom kg.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
            "print('MODULES', ' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
-           "('kg', 'rdflib', 'pyoxigraph', 'networkx', 'pyshacl', 'pyshacl_turbo'))))")
+           "('kg', 'rdflib', 'pyoxigraph', 'networkx', 'pyshacl', 'pyshacl_turbo', 'logging', 'shutil'))))")
+"""Prints the modules of kg, of the heavy libraries, and logging and shutil (which kg's start-up
+does not need: argparse's help would load shutil for its width, bz2 and lzma with it)."""
 
 
 def modules_imported_by(*argv: str) -> set[str]:
@@ -162,11 +164,44 @@ def modules_imported_by(*argv: str) -> set[str]:
 
 
 def test_kg_help_imports_no_command_module() -> None:
-    assert modules_imported_by("--help") == {"kg", "kg.cli", "kg.errors"}
+    assert modules_imported_by("--help") == {"kg", "kg.cli", "kg.errors"}  # nor logging, nor shutil
+    assert modules_imported_by("query", "--help") == {"kg", "kg.cli", "kg.cli.query", "kg.cli.common", "kg.errors"}
     # a command's help imports that command's module only
     loaded = modules_imported_by("validate", "--help")
     assert "kg.cli.validate" in loaded
     assert not {"kg.cli.build", "kg.cli.query", "kg.cli.serve", "kg.cli.export", "rdflib", "pyshacl"} & loaded
+
+
+def test_a_command_line_that_runs_one_command_builds_that_commands_parser_only(monkeypatch, capsys) -> None:
+    """``kg query …`` (or ``kg --debug query …``) never shows kg's own help, so the other
+    commands are not even listed; anything else before the command gets the whole parser."""
+    import kg.cli as cli
+
+    made: list[argparse.ArgumentParser] = []
+    real = cli.make_parser
+
+    def spy(*args, **kwargs) -> argparse.ArgumentParser:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    def commands_of(parser: argparse.ArgumentParser) -> set[str]:
+        (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return set(subparsers.choices)
+
+    monkeypatch.setattr(cli, "make_parser", spy)
+    for argv in (["query", "--list"], ["--debug", "query", "--list"]):
+        assert main(argv) == 0
+        assert commands_of(made[-1]) == {"query"}, argv
+    everything = set(cli._BY_NAME) | {"help"}
+    assert main(["help", "query"]) == 0
+    assert commands_of(made[-2]) == everything  # kg's parser; then kg help makes the parser of query
+    assert main(["--deb", "query", "--list"]) == 0  # an abbreviation: taken as --debug, by kg's whole parser
+    assert commands_of(made[-1]) == everything
+    for argv in (["--help", "query"], ["--version", "query"], ["--bogus", "query"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert commands_of(made[-1]) == everything, argv
+    assert "serve" in capsys.readouterr().out  # kg --help query: kg's help, every command listed
 
 
 def test_an_unknown_option_of_a_command_prints_that_commands_usage(run_kg) -> None:

@@ -795,6 +795,15 @@ def test_cli_query_imports_no_nlp_and_no_graph_views(reference_store: Path) -> N
     assert "kg.sparql.writers" in loaded and "csv" in loaded and "json" not in loaded  # one writer, from the table
 
 
+def test_cli_query_imports_nothing_its_start_up_does_not_use(reference_store: Path) -> None:
+    """``kg query NAME`` starts within 2x of a one-shot pyoxigraph script (``bench/query_bench.py
+    --startup``): no logging (rdflib's filter is set with rdflib), no shutil with bz2 and lzma
+    (argparse's help width), no other command's module."""
+    loaded = modules_loaded_by_kg("query", "agreements", "--store", str(reference_store), "-f", "csv")
+    assert not {"logging", "shutil", "bz2", "lzma"} & loaded
+    assert {name for name in loaded if name.startswith("kg.cli.")} == {"kg.cli.query", "kg.cli.common"}
+
+
 def test_cli_query_imports_no_rdflib_and_no_http_stack(reference_store: Path) -> None:
     loaded = modules_loaded_by_kg("query", "agreements", "--store", str(reference_store), "-f", "csv")
     assert not {name for name in loaded if name.split(".")[0] == "rdflib"
