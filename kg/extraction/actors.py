@@ -55,6 +55,8 @@ class ActorRegistry:
         return None
 
     def country(self, iso3: str, surface: str | None, evidence: Evidence | None) -> str:
+        """The key ("country:ISO3") of the country with alpha-3 code ``iso3``, registered on first use;
+        ``surface`` (how the text wrote it) becomes an alias when it differs from the gazetteer name."""
         key = "country:" + iso3
         actor = self.actors.get(key)
         if actor is None:
@@ -114,6 +116,7 @@ class ActorRegistry:
         return None
 
     def persons(self) -> list[str]:
+        """The keys of all persons registered so far, in the order they were first seen."""
         return [k for k, a in self.actors.items() if a.kind == PERSON]
 
 

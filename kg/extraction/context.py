@@ -52,6 +52,7 @@ class ArticleContext:
 
     @property
     def text(self) -> str:
+        """The article's full text."""
         return self.article.text
 
     def sentence_index(self, offset: int) -> int:
@@ -65,13 +66,17 @@ class ArticleContext:
         return Evidence(first.start, last.end, self.text[first.start:last.end])
 
     def sentence_evidence(self, sentence: Sentence) -> Evidence:
+        """The whole of ``sentence`` as Evidence."""
         return Evidence(sentence.start, sentence.end, sentence.text)
 
     def mentions_in(self, start: int, end: int, kinds: tuple[str, ...] | None = None) -> list[Mention]:
+        """The mentions lying wholly inside ``[start, end)``, in mention order; only those of the
+        given ``kinds`` when kinds are given."""
         return [m for m in self.mentions if start <= m.start and m.end <= end
                 and (kinds is None or m.kind in kinds)]
 
     def persons_in(self, start: int, end: int) -> list[PersonMention]:
+        """The person mentions lying wholly inside ``[start, end)``, in the order they were found."""
         return [p for p in self.person_mentions if start <= p.start and p.end <= end]
 
     def span(self, start: int, end: int) -> Span:

@@ -54,6 +54,7 @@ def find_dates(text: str, published: dt.date | None) -> list[DateMention]:
     taken: list[tuple[int, int]] = []
 
     def add(m: re.Match[str], date: dt.date | None) -> None:
+        """Record the match as a date mention unless ``date`` is None or it overlaps one already taken."""
         if date is None:
             return
         s, e = m.span()

@@ -38,6 +38,7 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
     paragraph_dates: dict[int, object] = {}
 
     def place_in(start: int, end: int) -> Place | None:
+        """The first place mentioned in ``[start, end)`` with its country's ISO2 code, or None."""
         ps = ctx.mentions_in(start, end, (PLACE,))
         if not ps:
             return None
@@ -45,6 +46,8 @@ def find_events(ctx: ArticleContext, agreements: list[Agreement], members: list[
         return Place(ps[0].ref, ps[0].geonames_id, iso2)
 
     def participants(start: int, end: int, with_actors: bool) -> list[str]:
+        """Keys of the persons mentioned in ``[start, end)``, then with ``with_actors`` of the countries
+        and organisations mentioned there; each key once."""
         keys = [p.key for p in ctx.persons_in(start, end)]
         if with_actors:
             for m in ctx.mentions_in(start, end, (COUNTRY, ORGANISATION)):

@@ -52,6 +52,8 @@ _STOP_MEASURE = re.compile(r"[,.;:()\"“”]|\s(?:and|but|or|which|that|who|whi
 
 
 def find_figures(ctx: ArticleContext) -> list[Figure]:
+    """Money, percentages, quantities with a unit and counts in the article's sentences, in text order,
+    with their value, unit, what they measure and their sentence as evidence."""
     out: list[Figure] = []
     text = ctx.text
     for s in ctx.sentences:

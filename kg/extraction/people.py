@@ -64,6 +64,8 @@ class PeopleFinder:
 
         def add_person(name_span: Span, role: Span | None, affiliation: Mention | None,
                        gender: str | None = None) -> None:
+            """Register the person named by ``name_span`` and mark its tokens as used; with a ``role``,
+            also record the post (role, affiliation) unless the same post was already found."""
             ev = ctx.evidence(name_span.start_char, name_span.end_char)
             key = ctx.registry.person(name_span.text, ev, gender)
             ctx.person_mentions.append(PersonMention(name_span.start_char, name_span.end_char, key))

@@ -23,6 +23,7 @@ class Tokens:
 
     @classmethod
     def of(cls, doc: Doc) -> Tokens:
+        """Read the written form, lower-case form and character offset of every token of ``doc``."""
         orth, lower, idx = doc.to_array([ORTH, LOWER, IDX]).T.tolist() if len(doc) else ([], [], [])
         strings = doc.vocab.strings
         return cls([strings[h] for h in orth], [strings[h] for h in lower], idx)
