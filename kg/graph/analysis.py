@@ -94,6 +94,7 @@ class Analysis:
 
     @property
     def measures(self) -> list[str]:
+        """The measures that were computed, in the order of ``MEASURES``."""
         return [m for m in MEASURES if m in self.scores]
 
     def community_of(self) -> dict[str, int]:
@@ -109,6 +110,7 @@ class Analysis:
         return self._component
 
     def label(self, node: str) -> str:
+        """The node's label, or its IRI when it has none."""
         return str(self.graph.nodes[node].get("label", node))
 
     def ranked(self, *, by: str | None = None, kinds: Iterable[str] | None = None, top: int | None = None) -> list[str]:
@@ -123,6 +125,8 @@ class Analysis:
         return nodes if top is None else nodes[:top]
 
     def row(self, node: str) -> dict[str, object]:
+        """One table row for ``node``: IRI, label, kind, each computed measure (rounded to 6 places),
+        its community number when communities were found, and its component number."""
         attrs = self.graph.nodes[node]
         row: dict[str, object] = {"node": node, "label": self.label(node), "kind": attrs.get("kind", "")}
         for measure in self.measures:

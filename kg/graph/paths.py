@@ -54,6 +54,7 @@ class Chain:
 
     @property
     def nodes(self) -> list[str]:
+        """The nodes the chain passes through, from its start to its end; empty for no hops."""
         return [self.hops[0].start, *(hop.end for hop in self.hops)] if self.hops else []
 
 

@@ -530,6 +530,7 @@ def find_node(graph: nx.Graph, text: str, *, kinds: Iterable[str] | None = None)
     wanted = set(kinds) if kinds is not None else None
 
     def allowed(node: str) -> bool:
+        """Whether ``node`` is of one of the wanted kinds (any node when no kinds were given)."""
         return wanted is None or graph.nodes[node].get("kind") in wanted
 
     if text in graph and allowed(text):
