@@ -71,6 +71,7 @@ class DaskEngine:
         assert client is not None, "map() after close()"
 
         def submit(chunk: list[Article]):
+            """Send one chunk of articles to the cluster to be extracted; the future of its results."""
             return client.submit(extract_chunk, chunk, self.fast, pure=False)
 
         yield from ordered_map(items, lambda item: isinstance(item, Article), submit,
@@ -84,6 +85,7 @@ class DaskEngine:
                           f"every worker needs kg installed ({_INSTALL})") from None
 
     def close(self) -> None:
+        """Disconnect from the scheduler (the cluster keeps running); a second call does nothing."""
         client, self.client = getattr(self, "client", None), None
         if client is not None:
             client.close()

@@ -137,6 +137,7 @@ class SerialEngine:
             yield extract_article(item, self._get_extractor()) if _is_article(item) else item
 
     def close(self) -> None:
+        """Nothing to release: extraction runs in this process, with no workers to stop."""
         pass
 
     def __enter__(self) -> SerialEngine:
@@ -221,6 +222,8 @@ class ProcessEngine:
                           "the articles written before it are stored, run the build again") from None
 
     def close(self) -> None:
+        """Shut the worker processes down, cancelling chunks not yet started and waiting for the rest;
+        does nothing when no worker was started."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

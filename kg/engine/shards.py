@@ -85,6 +85,8 @@ class ShardWriter:
         self._count = 0
 
     def close(self) -> None:
+        """Close the current shard, if one is open; raises ``KgError`` when the file cannot be written
+        out. Writing again afterwards starts a new shard."""
         if self._file is not None:
             try:
                 self._file.close()

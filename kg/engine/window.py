@@ -69,6 +69,8 @@ def ordered_map(
     chunk = _Chunk()
 
     def close_chunk() -> None:
+        """End the chunk being filled: submit its work items, if any, queue it behind the chunks
+        before it, and start an empty one."""
         nonlocal chunk, in_flight
         if chunk.work:
             chunk.future = submit(chunk.work)
