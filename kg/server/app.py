@@ -111,6 +111,7 @@ class ServerConfig:
 
     @property
     def updates(self) -> bool:
+        """True when SPARQL updates are allowed, i.e. an update token was given."""
         return self.update_token is not None
 
 
@@ -296,6 +297,8 @@ class SparqlApp:
         return _Answer(204, b"", "text/plain; charset=utf-8", headers)
 
     def named_queries_json(self) -> bytes:
+        """The ``/api/queries`` body: every named query's name, description (its header's first line),
+        header and text as UTF-8 JSON; built on first use, then reused."""
         if self._queries_json is None:
             from kg.sparql.catalogue import named_queries, query_header
 
@@ -701,10 +704,13 @@ class SparqlServer:
         self._stop = threading.Event()
 
     def start_workers(self) -> None:
+        """Start the worker processes and wait until each is ready; raises ``WorkerFailed`` if one
+        cannot open the store."""
         self.readers.start()
 
     @property
     def url(self) -> str:
+        """The server's address as an http URL, an IPv6 host in brackets."""
         host, port = self.server_address[:2]
         shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}/"
@@ -738,6 +744,7 @@ class SparqlServer:
             self._uvicorn.should_exit = True
 
     def server_close(self) -> None:
+        """Close the listening socket and stop the worker processes."""
         with contextlib.suppress(OSError):
             self.socket.close()
         self.readers.close()
