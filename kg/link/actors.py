@@ -40,6 +40,7 @@ class Actor:
 
     @property
     def label(self) -> str:
+        """The first label, or the last segment of the IRI when the articles gave none."""
         return self.labels[0] if self.labels else str(self.iri).rsplit("/", 1)[-1]
 
     def names(self) -> list[str]:

@@ -44,26 +44,32 @@ class LinkReport:
     compacted: bool = False  # the store's files were compacted after the links were written
 
     def by_status(self, status: str) -> list[Resolution]:
+        """The resolutions whose verdict is ``status`` (linked, unlinked or ambiguous), in run order."""
         return [r for r in self.resolutions if r.status == status]
 
     @property
     def linked(self) -> list[Resolution]:
+        """The resolutions that linked their actor to an item."""
         return self.by_status(LINKED)
 
     @property
     def unlinked(self) -> list[Resolution]:
+        """The resolutions that found no candidate for their actor."""
         return self.by_status(UNLINKED)
 
     @property
     def ambiguous(self) -> list[Resolution]:
+        """The resolutions left unlinked because the best candidates tied on points."""
         return self.by_status(AMBIGUOUS)
 
     @property
     def inferred(self) -> int:
+        """How many member states the group expansions inferred, over all expanded groups."""
         return sum(len(e.members) for e in self.expansions)
 
     @property
     def contradictions(self) -> list[RoleCheck]:
+        """The ``contradicted`` role checks: matching positions exist, none held on the article's date."""
         return [c for c in self.role_checks if c.verdict == CONTRADICTED]
 
 

@@ -147,6 +147,8 @@ class Resolver:
     # --- countries -------------------------------------------------------------------------
 
     def country(self, actor: Actor) -> Resolution:
+        """The verdict for a country: linked by its ISO 3166-1 alpha-3 code when exactly one item has
+        it (ambiguous when several do), else by the best-scoring item found by name."""
         if actor.iso3:
             rows = [r for r in self.select("country-by-iso", iso3=Literal(actor.iso3)) if is_item(r.get("item"))]
             items = sorted({cast(URIRef, r["item"]) for r in rows})  # is_item kept only item IRIs
@@ -182,6 +184,8 @@ class Resolver:
     # --- organisations -----------------------------------------------------------------------
 
     def organisation(self, actor: Actor, country_items: Mapping[URIRef, URIRef]) -> Resolution:
+        """The verdict for an organisation, its candidates found by name and scored on the name, state
+        membership, the article's country (``country_items``: country actor → linked item), curation."""
         home = country_items.get(actor.based_in) if actor.based_in is not None else None
         international = actor.org_type == "international organisation"
         found: dict[URIRef, dict] = {}
@@ -233,6 +237,8 @@ class Resolver:
         return sorted(out, key=lambda p: (p.start or dt.date.min, str(p.statement)))
 
     def person(self, actor: Actor, posts: list[Post], country_items: Mapping[URIRef, URIRef]) -> Resolution:
+        """The verdict for a person, its candidates found by name and scored on the name, the positions
+        they held against the article's ``posts``, and curation; a linked person keeps its positions."""
         found: dict[URIRef, dict] = {}
         for name in actor.names():
             for row in self.select("search-person", name=Literal(name, lang="en")):

@@ -69,6 +69,7 @@ class CountryRecord:
 
     @classmethod
     def columns(cls) -> tuple[str, ...]:
+        """The column names ``countries.csv`` must have, in order (the record's fields)."""
         return tuple(f.name for f in fields(cls))
 
 

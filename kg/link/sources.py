@@ -99,6 +99,8 @@ class SnapshotSource(Source):
         self._store.replace_graph(_SNAPSHOT_GRAPH, snapshot.graph)
 
     def select(self, name: str, params: Mapping[str, Term] | None = None) -> list[Row]:
+        """The rows of link query ``name``, run on the snapshot's in-memory store; unbound variables
+        are left out of a row. Raises ``LinkError`` when the query is not a SELECT."""
         answer = self._store.query(bind(name, params))
         if not isinstance(answer, tuple):
             raise LinkError(f"link query {name} is not a SELECT query")
@@ -106,9 +108,11 @@ class SnapshotSource(Source):
         return [{n: t for n, t in zip(names, row) if t is not None} for row in rows]
 
     def data_source_triples(self) -> list[Triple]:
+        """The triples describing the snapshot as a data source (a fresh list)."""
         return list(self._triples)
 
     def close(self) -> None:
+        """Close the in-memory store holding the snapshot's RDF."""
         self._store.close()
 
 
@@ -205,6 +209,8 @@ class EndpointSource(Source):
         self._client: SparqlClient | None = None
 
     def data_source_triples(self) -> list[Triple]:
+        """The triples describing the endpoint as a data source: its types, a label naming the URL,
+        and the URL as ``dcterms:source`` when it is a valid IRI."""
         node = self.data_source
         triples: list[Triple] = [
             (node, RDF.type, KGO.DataSource),
@@ -216,6 +222,8 @@ class EndpointSource(Source):
         return triples
 
     def select(self, name: str, params: Mapping[str, Term] | None = None) -> list[Row]:
+        """The rows of link query ``name``, from the disk cache when a fresh entry is there, else from
+        the endpoint (retried as the class says) and then cached. Raises ``EndpointError`` on failure."""
         text = bind(name, params)
         where = f"endpoint {self.url} (query {name})"
         if self.cache is not None:
