@@ -94,14 +94,18 @@ class BuildReport:
 
     @property
     def ok(self) -> bool:
+        """True when no article failed."""
         return self.failed == 0
 
     @property
     def articles_per_second(self) -> float:
+        """Articles built or skipped per second of the run (0.0 before any time is recorded)."""
         done = self.built + self.skipped
         return done / self.seconds if self.seconds > 0 else 0.0
 
     def add_built(self, summary: ArticleSummary) -> None:
+        """Count one built article: its triples, facts and reading pipeline; its summary is kept while
+        fewer than ``DETAILS_KEPT`` are."""
         self.built += 1
         if summary.pipeline and summary.pipeline not in self.pipelines:
             self.pipelines.append(summary.pipeline)
@@ -111,6 +115,7 @@ class BuildReport:
             self.details.append(summary)
 
     def add_error(self, message: str) -> None:
+        """Count one failed article; its message is kept while fewer than ``ERRORS_KEPT`` are."""
         self.failed += 1
         if len(self.errors) < ERRORS_KEPT:
             self.errors.append(message)

@@ -71,6 +71,7 @@ class IdentityReport:
 
     @property
     def resolved(self) -> int:
+        """How many surname-only mentions were resolved to a full-name person."""
         return len(self.resolutions)
 
 
@@ -90,6 +91,7 @@ def decide(read: Callable[[], Iterable[Mention | tuple[str, str, str, str]]]) ->
     names: list[str] = []
 
     def intern(text: str) -> int:
+        """The small integer standing for ``text`` (an IRI), given a new one on first sight."""
         found = ids.get(text)
         if found is None:
             found = ids[text] = len(names)
@@ -97,6 +99,7 @@ def decide(read: Callable[[], Iterable[Mention | tuple[str, str, str, str]]]) ->
         return found
 
     def rows() -> Iterator[tuple[str, str, str, str]]:
+        """One pass over ``read()``, each mention as an (actor, type, label, article) tuple."""
         for m in read():
             yield (m.actor, m.type, m.label, m.article) if isinstance(m, Mention) else m
 

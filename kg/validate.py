@@ -43,7 +43,8 @@ READ_STEP = 20_000
 class TripleSource(Protocol):
     """Anything that yields the triples of its union graph (``kg.store.Store`` does)."""
 
-    def triples(self) -> Iterator[tuple[Node, Node, Node]]: ...
+    def triples(self) -> Iterator[tuple[Node, Node, Node]]:
+        """Every triple of the union graph, streamed."""
 
 
 class ValidationResult(NamedTuple):
