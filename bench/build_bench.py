@@ -68,6 +68,8 @@ sys.path.insert(0, str(HERE))
 
 
 def machine() -> str:
+    """One line describing this machine for the report: CPU model, usable cores, RAM, OS, and the
+    versions of Python, pyoxigraph, spaCy and rdflib."""
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -94,6 +96,7 @@ def machine() -> str:
 
 
 def load() -> str:
+    """The 1, 5 and 15 minute load averages as a line of text ("load average unknown" if unreadable)."""
     try:
         return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
@@ -156,6 +159,7 @@ class PeakMemory:
             self._stop.wait(self.interval)
 
     def stop(self) -> None:
+        """Stop sampling and wait for the sampling thread; the peaks and CPU times stay readable."""
         self._stop.set()
         self._thread.join()
 
@@ -197,6 +201,7 @@ def run_build(sources: list[str], store: Path, jobs: int | None, extra: tuple[st
 
 
 def dir_mb(path: Path) -> float:
+    """The total size in MB of the files under ``path``."""
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1024 / 1024
 
 
@@ -242,6 +247,7 @@ def floor(corpus: list[str], store: Path, work: Path) -> dict:
     union_quads = [ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in engine_quads]
 
     def timed(name: str, write) -> tuple[float, float]:
+        """Run ``write`` into a fresh directory ``work/name``: (wall seconds, MB it left on disk)."""
         path = work / name
         shutil.rmtree(path, ignore_errors=True)
         started = time.perf_counter()
@@ -249,19 +255,25 @@ def floor(corpus: list[str], store: Path, work: Path) -> dict:
         return time.perf_counter() - started, dir_mb(path)
 
     def bulk(quads_of):
+        """A writer that ``bulk_extend``s a new engine store with the quads ``quads_of()`` gives."""
         def write(path: Path) -> None:
+            """Bulk-write the quads into a new engine store at ``path`` and flush it."""
             engine = ox.Store(str(path))
             engine.bulk_extend(quads_of())
             engine.flush()
         return write
 
     def bulk_load(path: Path) -> None:
+        """``bulk_load`` the exported N-Quads file into a new engine store at ``path`` and flush it."""
         engine = ox.Store(str(path))
         engine.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
         engine.flush()
 
     def transactional(with_union: bool):
+        """A writer that ``extend``s a new engine store in transactions of 10,000 named-graph quads,
+        each with its union-copy quads when ``with_union``."""
         def write(path: Path) -> None:
+            """Write the quads into a new engine store at ``path`` in batches of 10,000, then flush."""
             engine = ox.Store(str(path))
             for i in range(0, len(engine_quads), 10_000):
                 batch = engine_quads[i:i + 10_000]
@@ -275,6 +287,7 @@ def floor(corpus: list[str], store: Path, work: Path) -> dict:
     graph_texts = [(URIRef(name[1:-1]), "".join(lines)) for name, lines in graphs.items()]
 
     def kg_add_graphs(path: Path) -> None:
+        """Write the graphs' N-Triples into a new kg store at ``path`` as the build's writer does."""
         with Store.open(path) as s:
             add_in_batches(s, graph_texts)
 
@@ -303,6 +316,7 @@ def genres(store: Path, corpus: str) -> tuple[dict[str, tuple[int, int]], dict[s
     root = os.path.abspath(corpus)
 
     def folder(source: str) -> str:
+        """The top-level folder of ``root`` that ``source`` lies in ("." for a file at the top)."""
         rel = os.path.relpath(os.path.abspath(source), root)
         return rel.split(os.sep, 1)[0] if os.sep in rel else "."
 
@@ -341,6 +355,7 @@ def unchanged_rebuild(folders: list[str], store: Path, extra: tuple[str, ...], r
     real_decode = sources._decode
 
     def counted(*args, **kwargs):
+        """``kg.reading.sources._decode``, counting each call in ``decoded``."""
         nonlocal decoded
         decoded += 1
         return real_decode(*args, **kwargs)
@@ -401,6 +416,8 @@ def article_costs(folders: list[str], store: Path, sample: int) -> dict:
 
 
 def speed(folders: list[str], work: Path, dask_workers: int, repeat: int, sample: int, rounds: int) -> dict:
+    """Run and print the ``--speed`` tables (fresh builds per engine and jobs, unchanged rebuilds,
+    the cost model) for ``folders``, building under ``work``; every figure, as a dict."""
     import contextlib
 
     from kg.engine import local
@@ -494,6 +511,8 @@ def speed(folders: list[str], work: Path, dask_workers: int, repeat: int, sample
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark the command line asks for, print its markdown tables, and write the figures
+    as JSON with ``--json``; 0 (a failed ``kg build`` or a bad argument exits)."""
     parser = argparse.ArgumentParser(description="kg build benchmark (see the module docstring)")
     parser.add_argument("corpus", nargs="+", help="a folder of articles, e.g. ../shared/data/bbc-news "
                                                   "(with --speed, one or more)")

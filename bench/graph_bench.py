@@ -205,6 +205,8 @@ def _peak_mib() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Fill (or reuse) a store of about ``--triples`` synthetic triples, time each view, analysis,
+    path and export on it, and print the markdown table of steps; 0 on success."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--store", default=None, help="store directory (default: a temporary one)")
@@ -224,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, float, str]] = []
 
     def step(name: str, started: float, detail: str = "") -> None:
+        """Record step ``name`` as the time since ``started``; print it with the peak memory so far."""
         seconds = time.perf_counter() - started
         rows.append((name, seconds, detail))
         print(f"{name:<40} {seconds:8.2f} s  peak {_peak_mib():7.0f} MiB  {detail}", file=sys.stderr)

@@ -52,12 +52,15 @@ LOOKUPS = (
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (bound, read and released)."""
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 120) -> None:
+    """Return once something accepts connections on ``port``; exits the benchmark if ``process`` ends
+    first or ``seconds`` pass."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -69,6 +72,7 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 120) ->
 
 
 def stop(process: subprocess.Popen) -> None:
+    """End ``process`` if it still runs: SIGTERM, then SIGKILL after 15 s."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -79,6 +83,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def oxigraph_executable() -> str:
+    """The path of the ``oxigraph`` server command; exits the benchmark when it is not installed."""
     found = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     if not Path(found).exists():
         raise SystemExit("load_bench: the oxigraph server CLI is missing: pip install oxigraph (in the test extra)")
@@ -126,10 +131,12 @@ class Stats:
     unfinished: int = 0
 
     def connection_error(self, kind: str) -> None:
+        """Count one connection error of ``kind``."""
         self.connection_errors[kind] = self.connection_errors.get(kind, 0) + 1
 
 
 def request_bytes(path: str, port: int, query: str, keep_alive: bool) -> bytes:
+    """The bytes of a GET request for ``query`` at ``path``, asking for SPARQL JSON results."""
     target = f"{path}?{urllib.parse.urlencode({'query': query})}"
     return (f"GET {target} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept: application/sparql-results+json\r\n"
             f"User-Agent: kg-load-bench\r\nConnection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"
@@ -138,6 +145,8 @@ def request_bytes(path: str, port: int, query: str, keep_alive: bool) -> bytes:
 
 async def client(index: int, port: int, path: str, queries: list[str], requests: int, keep_alive: bool,
                  start: asyncio.Event, stats: Stats) -> None:
+    """One client: wait for ``start``, then send ``requests`` queries from the mix in turn, recording
+    each latency and status, or the kind of connection error, in ``stats``."""
     await start.wait()
     connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     for number in range(requests):
@@ -197,6 +206,8 @@ async def slow_client(port: int, path: str, seconds: float) -> float | None:
 
 async def load(port: int, path: str, queries: list[str], clients: int, requests: int, keep_alive: bool,
                max_seconds: float, slow: float | None) -> tuple[Stats, float, float | None | str]:
+    """One run of ``clients`` clients at once, cut after ``max_seconds``; with ``slow``, also the slow
+    client. (stats, wall seconds, seconds until the slow client was cut: None if never, "not run")."""
     stats = Stats()
     start = asyncio.Event()
     tasks = [asyncio.create_task(client(i, port, path, queries, requests, keep_alive, start, stats))
@@ -223,6 +234,7 @@ async def load(port: int, path: str, queries: list[str], clients: int, requests:
 
 
 def start_kg(store: Path, workers: int, time_limit: float) -> tuple[subprocess.Popen, int]:
+    """Start ``kg serve`` on the store on a free port and wait until it listens; (process, port)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "kg", "serve", "--store", str(store), "--port", str(port), "--quiet",
@@ -233,6 +245,7 @@ def start_kg(store: Path, workers: int, time_limit: float) -> tuple[subprocess.P
 
 
 def start_oxigraph(location: Path, time_limit: float) -> tuple[subprocess.Popen, int]:
+    """Start a read-only Oxigraph server over ``location`` on a free port; (process, port) once it is up."""
     port = free_port()
     process = subprocess.Popen(
         [oxigraph_executable(), "serve-read-only", "--location", str(location), "--bind", f"{HOST}:{port}",
@@ -242,6 +255,7 @@ def start_oxigraph(location: Path, time_limit: float) -> tuple[subprocess.Popen,
 
 
 def copy_into_oxigraph(store: Path, target: Path) -> None:
+    """Dump the kg store's quads as N-Quads and load them into a new Oxigraph database at ``target``."""
     import pyoxigraph as ox
 
     dump = target.parent / "dump.nq"
@@ -252,6 +266,7 @@ def copy_into_oxigraph(store: Path, target: Path) -> None:
 
 
 def children(pid: int) -> list[int]:
+    """The ids of the child processes of ``pid``, over all its threads (from /proc)."""
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         with contextlib.suppress(OSError):
@@ -260,6 +275,7 @@ def children(pid: int) -> list[int]:
 
 
 def status_kib(pid: int, key: str) -> int:
+    """The value in KiB of field ``key`` (e.g. ``VmHWM``) of /proc/PID/status, 0 when absent."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
             return int(line.split()[1])
@@ -267,6 +283,7 @@ def status_kib(pid: int, key: str) -> int:
 
 
 def answer_size(port: int, path: str, query: str) -> str:
+    """The size of the answer to ``query``: the boolean of an ASK, else the number of rows, as text."""
     import urllib.request
 
     request = urllib.request.Request(f"http://{HOST}:{port}{path}?{urllib.parse.urlencode({'query': query})}",
@@ -280,11 +297,13 @@ def answer_size(port: int, path: str, query: str) -> str:
 
 
 def percentile(values: list[float], share: float) -> float:
+    """The value at ``share`` (0..1) of the sorted ``values``; NaN when there are none."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
 def row(server: str, clients: int, requests: int, stats: Stats, wall: float) -> dict[str, object]:
+    """The report row of one run: errors, other HTTP statuses, requests/s and latency p50/p99/max in ms."""
     ok = stats.statuses.get(200, 0)
     return {
         "server": server, "clients": clients, "requests": clients * requests,
@@ -299,6 +318,8 @@ def row(server: str, clients: int, requests: int, stats: Stats, wall: float) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Load the kg store into Oxigraph, run the client counts against each server, and print the table
+    of errors, throughput and latency with the slow-client and worker-memory figures; 0 when run."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", required=True, type=Path, help="a kg store (a directory)")
     parser.add_argument("--clients", type=int, nargs="+", default=[100, 500])

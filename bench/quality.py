@@ -188,6 +188,7 @@ def acronym(name: str | None) -> str:
 
 
 def norm_unit(unit: str | None) -> str | None:
+    """The canonical unit (``UNIT_SYNONYMS``: "%" -> "percent", "dollars" -> "USD"); None for no unit."""
     if unit is None:
         return None
     u = fold(unit).strip()
@@ -197,11 +198,13 @@ def norm_unit(unit: str | None) -> str | None:
 
 
 def norm_event_type(etype: str | None) -> str:
+    """An event type folded, underscores read as spaces, and synonyms mapped (``EVENT_SYNONYMS``)."""
     t = " ".join(fold(etype or "").replace("_", " ").split())
     return EVENT_SYNONYMS.get(t, t)
 
 
 def parse_iso_date(value: Any) -> str | None:
+    """The YYYY-MM-DD part of a date, datetime or ISO string; None for a missing or empty value."""
     if value is None or value == "":
         return None
     if isinstance(value, (dt.date, dt.datetime)):
@@ -303,6 +306,7 @@ class Result:
     false_negatives: list[Any] = dataclasses.field(default_factory=list)
 
     def add(self, other: "Result") -> None:
+        """Add another result's counts and false positives and negatives to this one."""
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
@@ -310,6 +314,7 @@ class Result:
         self.false_negatives.extend(other.false_negatives)
 
     def scores(self) -> dict[str, float | int]:
+        """The counts (tp, fp, fn) with precision, recall and F1 (see ``prf``)."""
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, **prf(self.tp, self.fp, self.fn)}
 
 
@@ -352,6 +357,7 @@ def greedy_match(gold: list[Any], pred: list[Any],
 
 
 def dedupe(items: list[Any], key: Callable[[Any], Any]) -> list[Any]:
+    """``items`` without those whose ``key`` was already seen, first occurrences kept in order."""
     seen = set()
     out = []
     for item in items:
@@ -377,6 +383,8 @@ def _get(record: dict[str, Any], key: str) -> list[Any]:
 
 
 def agreement_score(gold_label: str, pred_label: str) -> float | None:
+    """The content-word Jaccard of two agreement labels when it is at least 0.5 or one word set holds
+    the other; None when they do not match."""
     g, p = content_tokens(gold_label), content_tokens(pred_label)
     if not g or not p:
         return None
@@ -387,12 +395,16 @@ def agreement_score(gold_label: str, pred_label: str) -> float | None:
 
 
 def role_overlap(gold_role: str | None, pred_role: str | None) -> float:
+    """The share of the gold role's words (stop words left out) that the predicted role has; with no
+    gold role, 1.0 when neither side has one, else 0.0."""
     g = content_tokens(gold_role) or tokens(gold_role)
     p = content_tokens(pred_role) or tokens(pred_role)
     return len(g & p) / len(g) if g else (1.0 if not p else 0.0)
 
 
 def figure_score(g: dict[str, Any], p: dict[str, Any]) -> float | None:
+    """None unless the values are within 0.5 % and the units agree when both are given; else how
+    close the values are, plus 1 when the units are the same."""
     try:
         gv, pv = float(g["value"]), float(p["value"])
     except (KeyError, TypeError, ValueError):
@@ -420,6 +432,7 @@ def score_article(pred: dict[str, Any], gold: dict[str, Any]) -> dict[str, Resul
     out: dict[str, Result] = {}
 
     def am(g: str | None, p: str | None) -> bool:
+        """The actor rule with this article's aliases and predicted persons."""
         return actor_match(g, p, aliases, pred_persons)
 
     # countries -----------------------------------------------------------------------------
@@ -439,9 +452,12 @@ def score_article(pred: dict[str, Any], gold: dict[str, Any]) -> dict[str, Resul
 
     # officials -----------------------------------------------------------------------------
     def off_key(o: dict[str, Any]) -> tuple:
+        """An official's dedupe key: normalised name, role and affiliation."""
         return (norm(o.get("name")), norm(o.get("role")), o.get("affiliation") and norm(o["affiliation"]))
 
     def off_score(g: dict[str, Any], p: dict[str, Any]) -> float | None:
+        """How well a predicted official matches a gold one: their role overlap, or None unless the person
+        matches, the roles share at least half the gold words and the affiliations match."""
         if not person_match(g.get("name"), p.get("name"), aliases):
             return None
         overlap = role_overlap(g.get("role"), p.get("role"))
@@ -472,10 +488,12 @@ def score_article(pred: dict[str, Any], gold: dict[str, Any]) -> dict[str, Resul
     out["agreement_dates"], out["agreement_places"] = dates, places
 
     def mapped(p_label: str | None) -> str | None:
+        """The normalised gold label of the agreement matched to the predicted ``p_label``, or None."""
         return label_map.get(norm(p_label))
 
     # members, non-members --------------------------------------------------------------------
     def mem_score(g: dict[str, Any], p: dict[str, Any]) -> float | None:
+        """1.0 when the member's agreement is the matched one and the actors match, else None."""
         if mapped(p.get("agreement")) != norm(g.get("agreement")):
             return None
         return 1.0 if am(g.get("member"), p.get("member")) else None
@@ -485,6 +503,8 @@ def score_article(pred: dict[str, Any], gold: dict[str, Any]) -> dict[str, Resul
                                   dedupe(_get(pred, "members"), mkey), mem_score)[1]
 
     def non_score(g: dict[str, Any], p: dict[str, Any]) -> float | None:
+        """For a non-member of the matched agreement with a matching actor, 2.0 when the status agrees
+        too, else 1.0; None when it does not match."""
         if mapped(p.get("agreement")) != norm(g.get("agreement")):
             return None
         if not am(g.get("actor"), p.get("actor")):
@@ -502,6 +522,7 @@ def score_article(pred: dict[str, Any], gold: dict[str, Any]) -> dict[str, Resul
 
     # quotes ------------------------------------------------------------------------------------
     def quote_score(g: dict[str, Any], p: dict[str, Any]) -> float | None:
+        """The word Jaccard of the two quotes when the speakers match and it reaches 0.8; else None."""
         if not person_match(g.get("speaker"), p.get("speaker"), aliases):
             return None
         j = _jaccard(tokens(g.get("text")), tokens(p.get("text")))
@@ -513,6 +534,8 @@ def score_article(pred: dict[str, Any], gold: dict[str, Any]) -> dict[str, Resul
 
     # commitments -------------------------------------------------------------------------------
     def commit_score(g: dict[str, Any], p: dict[str, Any]) -> float | None:
+        """For a commitment of the matched agreement, its content-word overlap (of the shorter text)
+        plus the Jaccard when the overlap is at least 0.5; else None."""
         if mapped(p.get("agreement")) != norm(g.get("agreement")):
             return None
         gt, pt = content_tokens(g.get("text")), content_tokens(p.get("text"))
@@ -527,6 +550,8 @@ def score_article(pred: dict[str, Any], gold: dict[str, Any]) -> dict[str, Resul
 
     # events --------------------------------------------------------------------------------------
     def event_score(g: dict[str, Any], p: dict[str, Any]) -> float | None:
+        """How well a predicted event matches a gold one (higher is better), or None: the types must
+        agree, then the date when the gold event has one, else a shared participant, else the place."""
         if norm_event_type(g.get("type")) != norm_event_type(p.get("type")):
             return None
         gd, pd = parse_iso_date(g.get("date")), parse_iso_date(p.get("date"))
@@ -552,6 +577,7 @@ def score_article(pred: dict[str, Any], gold: dict[str, Any]) -> dict[str, Resul
 
     # figures -------------------------------------------------------------------------------------
     def fkey(f: dict[str, Any]) -> tuple:
+        """A figure's dedupe key: its value rounded to 6 places (None if not a number), its unit."""
         try:
             value = round(float(f.get("value")), 6)
         except (TypeError, ValueError):
@@ -602,6 +628,7 @@ def score_corpus(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str
 # ------------------------------------------------------------------------------------------
 
 def empty_record() -> dict[str, Any]:
+    """A gold-shape record with every fact list empty."""
     return {k: [] for k in LIST_KEYS}
 
 
@@ -613,6 +640,7 @@ def facts_to_record(facts: Any) -> dict[str, Any]:
     aliases: dict[str, list[str]] = {}
 
     def ref(key: str | None) -> str | None:
+        """How the gold shape names actor ``key``: a country's ISO3, else its name (an unknown key as is)."""
         if key is None:
             return None
         actor = actors.get(key)
@@ -791,6 +819,7 @@ def score_set(name: str, fast: bool = False) -> tuple[list[ArticleRun], dict[str
 
 
 def format_table(total: dict[str, Result]) -> str:
+    """The text table of tp, fp, fn, precision, recall and F1 per fact type, with the overall row."""
     lines = [f"{'fact type':<20} {'tp':>5} {'fp':>5} {'fn':>5} {'precision':>9} {'recall':>7} {'f1':>6}"]
     lines.append("-" * len(lines[0]))
     for t in (*FACT_TYPES, "overall"):
@@ -809,6 +838,8 @@ def _short(item: Any) -> str:
 
 
 def format_details(runs: list[ArticleRun]) -> str:
+    """Per article, the fact types it got wrong with their false positives (+) and false negatives
+    (-), and any extraction error."""
     out = []
     for r in runs:
         out.append(f"== {r.name}" + (f"  [EXTRACTION FAILED] {r.error}" if r.error else ""))
@@ -875,6 +906,8 @@ def out_of_genre(data: Path, fast: bool = False) -> tuple[int, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Score the sets the command line names and print the tables or JSON (and write the baseline when
+    asked); 1 when a gold file is malformed, a set is empty or an extraction failed, else 0."""
     parser = argparse.ArgumentParser(
         prog="bench/quality.py",
         description="Score the extractor against gold annotations (precision, recall, F1 per fact type), "

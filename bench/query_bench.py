@@ -86,6 +86,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def build_store(corpus: str, copies: int, work: Path) -> Path:
+    """The store ``work/store``, reused when it exists, else built with ``kg build`` from a synthetic
+    corpus of ``copies`` copies of ``corpus``; exits the benchmark when the build fails."""
     from synthetic import generate
 
     store = work / "store"
@@ -263,6 +265,8 @@ def startup(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every chosen named query on the store (built from the corpus unless ``--store``), the
+    engine and rdflib, and print the timing table; ``--startup`` runs that benchmark instead. 0 when run."""
     parser = argparse.ArgumentParser(description="kg query benchmark (see the module docstring)")
     parser.add_argument("corpus", nargs="?", help="a folder of articles, e.g. ../shared/data/bbc-news")
     parser.add_argument("--startup", action="store_true", help="one-shot kg query NAME against a one-shot "
@@ -317,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     loaded, load_seconds = server.recv()
 
     def rdflib_times(text: str) -> tuple[list[float], int | str | None]:
+        """Have the rdflib child process run ``text``: (the times of its runs, rows or an error message)."""
         server.send(text)
         return server.recv()
 
@@ -331,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = ox.Store.read_only(str(store_path))
 
         def engine_run(text: str) -> int:
+            """Run ``text`` on the raw engine store, reading each value as a writer would; the row count."""
             n = 0
             for solution in engine.query(text):
                 for term in solution:

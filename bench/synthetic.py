@@ -86,6 +86,8 @@ def vary(text: str, names: list[str], copy: int, seed: int) -> str:
 
 
 def record(article: Article, names: list[str], copy: int, seed: int) -> dict[str, str]:
+    """The JSON record of ``article`` in copy ``copy``: title and text (persons in ``names`` renamed
+    after copy 0), URL (a synthetic one in copies and for articles without), date and publisher."""
     text = article.text if copy == 0 else vary(article.text, names, copy, seed)
     title = article.title or article.text.split("\n", 1)[0]
     if copy:
@@ -118,6 +120,7 @@ def generate(corpus: list[str], copies: int, out: Path, seed: int = 0) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write the synthetic corpus the command line asks for and report its size on stderr; 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="+", help="article files or directories (e.g. ../shared/data/bbc-news)")
     parser.add_argument("--copies", type=int, default=4, help="how many copies of the corpus (default 4)")

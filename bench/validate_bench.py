@@ -42,6 +42,8 @@ def imported(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
+    """Time ``kg validate`` with each SHACL engine and ``kg --help`` on the store, print the table and
+    the kg modules ``--help`` imports; exits with a message when the engines' verdicts differ."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("store", help="a store built by kg build")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command (default: 3)")
