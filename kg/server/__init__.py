@@ -30,6 +30,7 @@ def serve(config: ServerConfig, *, on_ready: Callable[[SparqlServer], None] | No
     stop = threading.Event()
 
     def shut_down(_signum: int, _frame: object) -> None:
+        """The SIGINT/SIGTERM handler: ask the server to stop; a second signal does nothing more."""
         if not stop.is_set():
             stop.set()
             server.shutdown()
