@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kg.errors import QueryError
-from kg.sparql import external_targets
+from kg.sparql.lexer import external_targets  # directly: kg.sparql's lazy names hide it from -X importtime
 
 __all__ = ["check_services", "service_endpoints"]
 
