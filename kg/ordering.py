@@ -26,12 +26,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from kg.sparql.writers import term_parts
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 __all__ = ["OrderKey", "sort_rows"]
 
@@ -45,7 +46,7 @@ _BOOLEAN = _XSD + "boolean"
 _DATE_TYPE = _XSD + "date"
 _DATETIME_TYPE = _XSD + "dateTime"
 
-_DECIMAL_LIMIT = Decimal(10) ** 20
+_DECIMAL_LIMIT = 10**20
 _UNBOUND = (0, None)
 _KINDS = {"bnode": 1, "uri": 2}
 
@@ -73,7 +74,8 @@ def _literal_key(text: str, language: str | None, datatype: str | None) -> tuple
     datatype is None for a plain or language-tagged string), or None when its order is the
     engine's choice. Values are read from the lexical form by the functions rdflib reads them
     with (``int``, ``Decimal``, ``float``, ``date.fromisoformat``, ``datetime.fromisoformat``),
-    so rdflib and engine terms get the same keys."""
+    so rdflib and engine terms get the same keys. ``decimal`` and ``datetime`` are imported
+    by the branches that read such values: sorting strings and IRIs loads neither."""
     if language:
         return f"@{language.lower()}", text
     if datatype is None:
@@ -84,6 +86,8 @@ def _literal_key(text: str, language: str | None, datatype: str | None) -> tuple
             # the engine's integers are 64-bit
             return ("exact", value) if -2**63 <= value < 2**63 else None  # type: ignore[operator]
         if datatype == _DECIMAL:
+            from decimal import Decimal
+
             number = Decimal(text)
             # and its decimals have 18 fractional digits
             if number.is_finite() and abs(number) < _DECIMAL_LIMIT and _fraction_digits(number) <= 18:
@@ -95,10 +99,14 @@ def _literal_key(text: str, language: str | None, datatype: str | None) -> tuple
         if datatype == _BOOLEAN:
             return ("boolean", text in ("true", "1")) if text in ("true", "false", "1", "0") else None
         if datatype == _DATE_TYPE:
+            from datetime import date
+
             return ("date", date.fromisoformat(text)) if _DATE.match(text) else None
         if datatype == _DATETIME_TYPE:
             if not _DATETIME.match(text):
                 return None
+            from datetime import datetime
+
             moment = datetime.fromisoformat(text)
             return ("datetime", moment) if moment.tzinfo is None else None
     except (ValueError, ArithmeticError):  # not a valid lexical form: ill-typed
