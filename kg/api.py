@@ -110,6 +110,7 @@ def build(
     shards: str | os.PathLike[str] | None = None,
     on_article: Callable[[Any], None] | None = None,
     on_error: Callable[[str], None] | None = None,
+    prune: bool = False,
 ) -> BuildReport:
     """Build articles into a store, one named graph per article, as ``kg build`` does.
 
@@ -134,6 +135,9 @@ def build(
         Also write every built graph as N-Quads shards into this (new or empty) directory.
     on_article, on_error
         Called with each built or skipped article's summary, and with each problem (one line).
+    prune
+        First remove the graphs of articles whose file inside one of the directories of
+        ``sources`` is gone (deleted or renamed), as ``kg build --prune`` does (``kg.prune``).
 
     Returns
     -------
@@ -153,8 +157,11 @@ def build(
     sources = [os.fspath(source) for source in sources]
     if store is None and shards is None:
         raise UsageError("build needs a store (or a location for one), shards, or both")
+    if prune and store is None:
+        raise UsageError("prune removes articles from a store: give store=")
     options: dict[str, Any] = {"force": force, "fast": fast, "jobs": jobs, "identity": identity,
-                               "shards": shards, "on_article": on_article, "on_error": on_error}
+                               "shards": shards, "on_article": on_article, "on_error": on_error,
+                               "prune": prune}
     if store is None or hasattr(store, "query"):
         return run_build(sources, store, **options)
     with open(store) as opened:

@@ -78,6 +78,8 @@ class BuildReport:
     skipped: int = 0
     duplicates: int = 0  # articles seen again at another source (same content): not built twice
     duplicate_notes: list[tuple[str, str]] = field(default_factory=list)  # the first (source, same as)
+    pruned: int = 0  # article graphs removed because their file is gone (``prune``)
+    pruned_notes: list[str] = field(default_factory=list)  # the first DETAILS_KEPT of their sources
     failed: int = 0
     triples: int = 0  # triples written, summed over the built articles' graphs
     counts: Counter = field(default_factory=Counter)  # facts per type, over built articles
@@ -470,6 +472,7 @@ def build(
     flush_every: int | None = FLUSH_EVERY,
     identity: bool = True,
     on_duplicate: Callable[[str, str], None] | None = None,
+    prune: bool = False,
 ) -> BuildReport:
     """Build every article of ``sources`` into ``store`` (and into N-Quads ``shards``, if given).
 
@@ -480,7 +483,9 @@ def build(
     ``on_article`` gets each built or skipped article's summary, ``on_error`` each problem
     (one line), in input order; ``on_duplicate`` gets (source, the source it repeats) for
     each article seen again at another source, which is not built twice. ``flush_every`` bounds the store's write buffers (triples
-    between flushes; None: only at the end). When articles were built into a store and
+    between flushes; None: only at the end). With ``prune``, the graphs of articles whose
+    file inside one of the directories of ``sources`` is gone are removed first
+    (:mod:`kg.prune`). When articles were built into (or pruned from) a store and
     ``identity`` is on, cross-article identity (``kg.identity.resolve``) is recomputed at the
     end. Never raises for a bad input; raises ``KgError`` for a store, shard directory or
     engine failure (what was committed before it stays committed).
@@ -489,6 +494,9 @@ def build(
 
     if store is None and shards is None:
         raise ValueError("build needs a store, a shard directory, or both")
+    if prune and store is None:
+        raise ValueError("prune needs a store")
+    names = [os.fspath(source) for source in sources]
     started = time.perf_counter()
     own_engine = engine is None
     if own_engine:
@@ -502,8 +510,14 @@ def build(
     shard_writer = ShardWriter(shards) if shards is not None else None
     failed = True
     try:
+        if prune:
+            from kg.prune import prune as prune_store
+
+            gone = prune_store(store, [name for name in names if name != STDIN and os.path.isdir(name)])
+            report.pruned = len(gone)
+            report.pruned_notes = [item.source for item in gone[:DETAILS_KEPT]]
         skip = built if built is not None and not force else None
-        for item in engine.map(_to_build(_items(sources, skip), store, force, in_flight, earlier, built)):
+        for item in engine.map(_to_build(_items(names, skip), store, force, in_flight, earlier, built)):
             if isinstance(item, InputError):
                 _error(report, str(item), on_error)
             elif isinstance(item, _Skipped) and item.duplicate_of is not None:
@@ -521,7 +535,7 @@ def build(
                        earlier.pop(item.graph, ()))
         if writer is not None:
             writer.close()
-            if identity and report.built:
+            if identity and (report.built or report.pruned):
                 from kg.identity import resolve
 
                 found = resolve(store)

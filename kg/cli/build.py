@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store_option(b)
     b.add_argument("--memory", action="store_true", help="build in memory only (nothing is written)")
     b.add_argument("--force", action="store_true", help="rebuild articles even when unchanged")
+    b.add_argument("--prune", action="store_true",
+                   help="first remove the graphs of articles whose file inside a SOURCE directory is gone "
+                        "(deleted or renamed)")
     b.add_argument("--fast", action="store_true",
                    help="rules only, without the statistical parser: several times faster, and fewer facts "
                         "right on real reporting (see Extraction quality in the README)")
@@ -56,6 +59,8 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--jobs is for the local engine; a Dask cluster runs as many tasks as its workers have threads")
     if args.no_store and not args.shards:
         raise UsageError("--no-store needs --shards DIR (otherwise nothing would be written)")
+    if args.prune and args.no_store:
+        raise UsageError("--prune removes articles from a store: it cannot be combined with --no-store")
     if args.no_store and (args.memory or args.store):
         raise UsageError("--no-store cannot be combined with --store or --memory")
 
@@ -102,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             with Store.open(path) as store:
                 report = build(sources, store, force=args.force, engine=engine, shards=args.shards,
                                on_article=on_article, on_error=on_error, identity=not args.no_identity,
-                               on_duplicate=on_duplicate)
+                               on_duplicate=on_duplicate, prune=args.prune)
                 total = len(store)
     finally:
         progress.close()
@@ -120,6 +125,12 @@ def print_summary(report, path: str | None, total: int | None, *, no_store: bool
     duplicates = f"{report.duplicates} duplicate(s), " if report.duplicates else ""
     out.write(f"Built {report.built} article(s), {report.skipped} unchanged, {duplicates}"
               f"{report.failed} failed → {where}\n")
+    if report.pruned:
+        out.write(f"Pruned {report.pruned} article(s) whose file is gone\n")
+        for source in report.pruned_notes:
+            out.write(f"pruned: {source}\n")
+        if report.pruned > len(report.pruned_notes):
+            out.write(f"pruned: ... and {report.pruned - len(report.pruned_notes)} more\n")
     for source, same_as in report.duplicate_notes:
         out.write(f"duplicate: {source} is the same article as {same_as} (one article, built once)\n")
     if report.duplicates > len(report.duplicate_notes):
