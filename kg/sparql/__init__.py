@@ -7,6 +7,8 @@ query against a store, and writing its answer.
   the final ``ORDER BY``, the nesting guard.
 * :mod:`kg.sparql.params` — ``name=value`` bound as RDF terms, never pasted into SPARQL.
 * :mod:`kg.sparql.run` — :func:`run_query`.
+* :mod:`kg.sparql.total_order` — every ``ORDER BY`` the embedded engine evaluates made a
+  total order (the engine's sort aborts the process on values SPARQL does not compare).
 * :mod:`kg.sparql.results` and :mod:`kg.sparql.writers` — :class:`QueryResult` and its writers,
   one per results format of :mod:`kg.formats`.
 
@@ -27,6 +29,7 @@ _WHERE = {
     "query_variables": "kg.sparql.lexer",
     "sparql_tokens": "kg.sparql.lexer",
     "split_order_by": "kg.sparql.lexer",
+    "total_order": "kg.sparql.total_order",
     "QueryText": "kg.sparql.catalogue",
     "UnknownQuery": "kg.sparql.catalogue",
     "internal_queries": "kg.sparql.catalogue",
