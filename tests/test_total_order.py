@@ -156,3 +156,17 @@ def test_a_syntax_error_is_reported_on_the_query_as_written(mixed_store: Path) -
     with Store.open(mixed_store, read_only=True) as store, pytest.raises(QueryError) as caught:
         store.query(broken)
     assert str(caught.value) == str(syntax_error(engine.value))
+
+
+def test_kg_serve_answers_a_mixed_order_by_and_keeps_serving(mixed_store: Path) -> None:
+    """A worker process of kg serve would die on the engine's abort: it answers instead."""
+    from tests.test_server import KgServe, json_rows, post_query
+
+    server = KgServe(mixed_store, "--workers", "1")
+    try:
+        for _ in range(2):  # the same worker answers again: it did not die
+            status, _headers, body = post_query(server.sparql, MIXED)
+            assert status == 200
+            assert [row["o"] for row in json_rows(body)] == expected_order()
+    finally:
+        server.close()
