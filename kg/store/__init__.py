@@ -123,7 +123,7 @@ def _ill_typed_quiet(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith("Failed to convert Literal lexical form to value")
 
 
-def _quiet_ill_typed_literals() -> None:
+def quiet_ill_typed_literals() -> None:
     """Set :func:`_ill_typed_quiet` on rdflib's ``rdflib.term`` logger (once: a logger keeps
     one copy of a filter). Called by :mod:`kg.store.terms` when it loads rdflib."""
     import logging
@@ -132,7 +132,7 @@ def _quiet_ill_typed_literals() -> None:
 
 
 if "logging" in sys.modules:  # rdflib may be loaded, or be loaded without kg.store.terms: quiet it now
-    _quiet_ill_typed_literals()
+    quiet_ill_typed_literals()
 
 
 def open(  # noqa: A001 - kg.store.open, as io.open and gzip.open

@@ -23,9 +23,9 @@ from rdflib.term import Node
 
 from kg.errors import StoreError
 from kg.store.base import collector_paused  # defined there (it needs no rdflib); kept here for callers
-from kg.store import _quiet_ill_typed_literals
+from kg.store import quiet_ill_typed_literals
 
-_quiet_ill_typed_literals()  # rdflib logs a warning with a traceback per ill-typed literal: kg reports them itself
+quiet_ill_typed_literals()  # rdflib logs a warning with a traceback per ill-typed literal: kg reports them itself
 
 __all__ = [
     "EngineTerm",
