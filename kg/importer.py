@@ -266,7 +266,7 @@ def _terms(quad: ox.Quad, source: str) -> Triple:
     terms = (quad.subject, quad.predicate, quad.object)
     if any(isinstance(term, ox.Triple) for term in terms):
         raise InputError(source, _RDF_STAR)
-    return tuple(from_engine(term) for term in terms)  # type: ignore[return-value]
+    return from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object)
 
 
 _RDF_STAR = "holds an RDF-star triple term (<< … >>); kg stores plain RDF only"

@@ -180,7 +180,7 @@ def read_shard(path: str) -> Iterator[ArticleResult | InputError]:
                     if graph is not None:
                         yield _result(path, graph, triples)
                     graph, triples = name.value, []
-                triples.append((from_engine(quad.subject), from_engine(quad.predicate),  # type: ignore[arg-type]
+                triples.append((from_engine(quad.subject), from_engine(quad.predicate),
                                 from_engine(quad.object)))
     except _BadLine as bad:
         # The graph being read when the bad line came is complete only if its last quad, the

@@ -184,7 +184,7 @@ def summarise(facts: ArticleFacts, triples: int) -> ArticleSummary:
 def ntriples_to_triples(text: str | bytes) -> list[Triple]:
     """The triples of N-Triples (or N-Quads) text, graph names dropped, as rdflib terms, in order."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return [(from_engine(q.subject), from_engine(q.predicate), from_engine(q.object))  # type: ignore[misc]
+    return [(from_engine(q.subject), from_engine(q.predicate), from_engine(q.object))
             for q in ox.parse(data, ox.RdfFormat.N_QUADS)]
 
 

@@ -570,7 +570,7 @@ class EmbeddedStore(Store):
         for name in names:
             graph = URIRef(name.value)
             for quad in self._stream("read quads", (None, None, None, name)):
-                yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object), graph)  # type: ignore[misc]
+                yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object), graph)
 
     def triples(self, graph_iri: URIRef | None = None) -> Iterator[Triple]:
         """The triples of one named graph, or of the union of all graphs (each triple once)."""
@@ -578,7 +578,7 @@ class EmbeddedStore(Store):
 
         name = graph_node(graph_iri) if graph_iri is not None else ox.DefaultGraph()
         for quad in self._stream("read triples", (None, None, None, name)):
-            yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object))  # type: ignore[misc]
+            yield (from_engine(quad.subject), from_engine(quad.predicate), from_engine(quad.object))
 
     def union_ntriples(self) -> str:
         """The union of all graphs as N-Triples text, written by the engine in one pass (no
@@ -654,7 +654,7 @@ class EmbeddedStore(Store):
 
             graph = Graph()
             for triple in itertools.islice(answer, limit):
-                graph.add((from_engine(triple.subject), from_engine(triple.predicate), from_engine(triple.object)))  # type: ignore[arg-type]
+                graph.add((from_engine(triple.subject), from_engine(triple.predicate), from_engine(triple.object)))
             return graph
 
         with self._answering():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from typing import Union
+from typing import Union, overload
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -72,6 +72,14 @@ def _blank(label: str) -> ox.BlankNode:
         return ox.BlankNode("h" + hashlib.sha1(label.encode("utf-8")).hexdigest())
 
 
+@overload
+def to_engine(term: URIRef, blanks: dict[BNode, ox.BlankNode] | None = None) -> ox.NamedNode: ...
+@overload
+def to_engine(term: BNode, blanks: dict[BNode, ox.BlankNode] | None = None) -> ox.BlankNode: ...
+@overload
+def to_engine(term: Literal, blanks: dict[BNode, ox.BlankNode] | None = None) -> ox.Literal: ...
+@overload
+def to_engine(term: Node, blanks: dict[BNode, ox.BlankNode] | None = None) -> EngineTerm: ...
 def to_engine(term: Node, blanks: dict[BNode, ox.BlankNode] | None = None) -> EngineTerm:
     """Convert an rdflib term to an Oxigraph term (raises ValueError for invalid terms).
 
@@ -95,6 +103,16 @@ def to_engine(term: Node, blanks: dict[BNode, ox.BlankNode] | None = None) -> En
     raise ValueError(f"not an RDF term: {term!r}")
 
 
+@overload
+def from_engine(term: ox.NamedNode) -> URIRef: ...
+@overload
+def from_engine(term: ox.BlankNode) -> BNode: ...
+@overload
+def from_engine(term: ox.Literal) -> Literal: ...
+@overload
+def from_engine(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Term: ...  # a Triple raises StoreError
+@overload
+def from_engine(term: object) -> Term | None: ...
 def from_engine(term: object) -> Term | None:
     """Convert an Oxigraph term to an rdflib term, keeping literals' lexical forms."""
     if term is None:
@@ -160,7 +178,7 @@ def engine_graph_name(graph: object) -> ox.NamedNode | ox.BlankNode | ox.Default
     if isinstance(graph, Graph):
         return engine_graph_name(graph.identifier)
     if isinstance(graph, (URIRef, BNode)):
-        return to_engine(graph)  # type: ignore[return-value]
+        return to_engine(graph)
     raise ValueError(f"not a graph name: {graph!r}")
 
 
