@@ -51,6 +51,11 @@ if TYPE_CHECKING:
 
     from kg.store.terms import Quad, QueryAnswer, Term, Triple
 
+    _Pattern = tuple[ox.NamedNode | ox.BlankNode | ox.Triple | None, ox.NamedNode | None,
+                     ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None,
+                     ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None]
+    """(subject, predicate, object, graph name) as ``ox.Store.quads_for_pattern`` takes them; None matches any."""
+
 __all__ = ["LOCK_FILE", "EmbeddedStore"]
 
 LOCK_FILE = ".kg-lock"
@@ -244,6 +249,9 @@ class EmbeddedStore(Store):
         self.read_only = read_only
         self._lock = lock
 
+    # Store declares ``supports_optimize: bool``, an attribute (its capabilities are in
+    # Store.__annotations__); here it is computed, and mypy calls a read-only property overriding
+    # a writable attribute incompatible: nothing writes a store's capabilities.
     @property
     def supports_optimize(self) -> bool:  # type: ignore[override]
         """True on disk; a store in memory has no files to compact."""
@@ -542,7 +550,7 @@ class EmbeddedStore(Store):
         name = graph_node(graph_iri)
         return self._read("read graphs", lambda engine: bool(engine.contains_named_graph(name)))
 
-    def _stream(self, action: str, pattern: tuple[object, object, object, object]) -> Iterator[ox.Quad]:
+    def _stream(self, action: str, pattern: _Pattern) -> Iterator[ox.Quad]:
         """The engine's quads matching ``pattern``, streamed.
 
         The first block is read through :meth:`_read` (so a read-only view that lost files is
@@ -550,7 +558,7 @@ class EmbeddedStore(Store):
         one version of the store. Losing files after the first block raises ``StoreError``.
         """
         def start(engine: ox.Store) -> tuple[Iterator[ox.Quad], list[ox.Quad]]:
-            found = iter(engine.quads_for_pattern(*pattern))  # type: ignore[arg-type]
+            found = iter(engine.quads_for_pattern(*pattern))
             return found, list(itertools.islice(found, _BATCH))
 
         found, head = self._read(action, start)

@@ -194,6 +194,8 @@ def engine_quad(quad: Quad | tuple[Node, Node, Node, object]) -> ox.Quad:
         terms = (to_engine(s), to_engine(p), to_engine(o))
         if isinstance(graph, ox.DefaultGraph):
             raise ValueError(_NO_GRAPH)
+        # Left to the engine to check: a literal subject or a non-IRI predicate raises its
+        # TypeError, reported below; mypy sees only that to_engine gives any kind of term.
         return ox.Quad(*terms, graph)  # type: ignore[arg-type]
     except (ValueError, TypeError) as error:
         raise StoreError(f"cannot store quad {quad!r}: {error}") from None
