@@ -47,6 +47,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal as TypingLiteral
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -170,6 +171,8 @@ class RemoteSettings:
                     value = str(value).strip().lower()
             if value is not None:
                 values[name] = value
+        # values are keyed by field name in a loop, and a caller's (given) may be any object:
+        # no static type fits; __post_init__ checks auth, union, timeout and batch_size
         return cls(**values)  # type: ignore[arg-type]
 
     def secrets(self) -> list[str]:
@@ -632,7 +635,7 @@ class RemoteStore(Store):
         else:
             sparql = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
         for row in self._select(sparql):
-            yield row  # type: ignore[misc]
+            yield cast(Triple, row)  # ?s ?p ?o: a triple pattern binds all three in every row
 
     def get_value(self, graph_iri: URIRef, subject: Node, predicate: Node) -> Term | None:
         try:
