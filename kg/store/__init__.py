@@ -31,7 +31,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kg.store.base import MEMORY, BulkStore, Store, is_remote, one_line
 
@@ -153,8 +153,10 @@ def open(  # noqa: A001 - kg.store.open, as io.open and gzip.open
     if isinstance(location, str) and is_remote(location):
         from kg.store.remote import RemoteStore
 
-        return RemoteStore.connect(str(location), settings=remote or getattr(location, "settings", None),  # type: ignore[arg-type]
-                                   read_only=read_only)
+        # the docstring's contract: remote is a RemoteSettings (the signature says object), and a
+        # StoreURL's settings are one
+        settings = cast("RemoteSettings | None", remote or getattr(location, "settings", None))
+        return RemoteStore.connect(str(location), settings=settings, read_only=read_only)
     from kg.store.embedded import EmbeddedStore
 
     return EmbeddedStore.open_at(None if location is None else os.fspath(location), create=create,
