@@ -185,7 +185,8 @@ class Store(Protocol):
 
         copy = Dataset(default_union=True)
         for s, p, o, g in self.quads():
-            copy.add((s, p, o, g))  # type: ignore[arg-type]  # rdflib takes a graph's name here too
+            # rdflib's annotation wants a Graph as the quad's fourth item; it takes a graph's name too
+            copy.add((s, p, o, g))  # type: ignore[arg-type]
         return copy
 
     def quads(self, graph_iri: URIRef | None = None) -> Iterator[Quad]:
