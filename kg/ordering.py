@@ -82,9 +82,9 @@ def _literal_key(text: str, language: str | None, datatype: str | None) -> tuple
         return "string", text
     try:
         if datatype == _INTEGER:
-            value: object = int(text)
+            value = int(text)
             # the engine's integers are 64-bit
-            return ("exact", value) if -2**63 <= value < 2**63 else None  # type: ignore[operator]
+            return ("exact", value) if -2**63 <= value < 2**63 else None
         if datatype == _DECIMAL:
             from decimal import Decimal
 
