@@ -21,9 +21,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from kg.errors import KgError
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    _Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
+    """What ``signal.signal`` returns and takes: a function, SIG_DFL or SIG_IGN, or None for a
+    handler not set from Python."""
 
 __all__ = ["STALE_LEGACY_SECONDS", "new_file_mode", "pid_alive", "remove_stale_temp_files", "temp_prefix",
            "write_atomically"]
@@ -101,9 +108,9 @@ def _removed_on_signals(temp: Path) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous: dict[int, object] = {}
+    previous: dict[int, _Handler] = {}
 
-    def handler(signum: int, frame: object) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
         old = previous.get(signum, signal.SIG_DFL)
@@ -125,7 +132,7 @@ def _removed_on_signals(temp: Path) -> Iterator[None]:
     finally:
         for signum, old in previous.items():
             with contextlib.suppress(ValueError, OSError, TypeError):
-                signal.signal(signum, old)  # type: ignore[arg-type]
+                signal.signal(signum, old)
 
 
 def write_atomically(target: Path, write: Callable[[BinaryIO], None],
