@@ -14,8 +14,9 @@ written with brackets, ``DCTERMS["format"]``; ``title`` is special-cased by rdfl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import cast
 
 from rdflib import Graph, Namespace
 
@@ -148,7 +149,9 @@ def _compact_node(node: object) -> object:
         elif (key == _RDF_TYPE and isinstance(value, list)
               and all(isinstance(v, dict) and list(v) == ["@id"] and not v["@id"].startswith("_:") for v in value)):
             types = [_compact_ref(v["@id"]) for v in value]
-            compacted["@type"] = types + list(compacted.get("@type", []))  # type: ignore[call-overload]
+            # what the "@type" branch put there: a list of compact IRIs (or one, a str)
+            earlier = cast("Iterable[str]", compacted.get("@type", []))
+            compacted["@type"] = types + list(earlier)
         else:
             compacted[_compact_ref(key)] = _compact_node(value)
     return compacted
@@ -165,5 +168,8 @@ def compact_jsonld(expanded: list[object], *, context: bool = True) -> dict[str,
     try:
         nodes = [_compact_node(node) for node in expanded]
     except _Confusable:
-        return expanded if context else [{"@context": None, **node} for node in expanded]  # type: ignore[dict-item]
+        if context:
+            return expanded
+        # the top level of expanded JSON-LD is a list of node objects
+        return [{"@context": None, **cast("dict[str, object]", node)} for node in expanded]
     return {"@context": jsonld_context(), "@graph": nodes} if context else nodes
