@@ -305,7 +305,9 @@ def _normalise_attributes(graph: nx.Graph) -> nx.Graph:
             if found == {int, float}:
                 for attrs in rows:
                     if key in attrs:
-                        attrs[key] = float(attrs[key])  # type: ignore[arg-type]
+                        number = attrs[key]
+                        assert isinstance(number, (int, float))  # the values under key are ints and floats
+                        attrs[key] = float(number)
             elif len(found) > 1:
                 for attrs in rows:
                     if key in attrs:
