@@ -30,13 +30,17 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 import networkx as nx
 from rdflib import BNode, Literal, URIRef
 
 from kg.errors import KgError, UsageError
 from kg.namespaces import KGR, PROV, RDF, RDFS, SCHEMA, XSD
+
+if TYPE_CHECKING:
+    from kg.store import Store
+    from kg.store.terms import Triple
 
 __all__ = [
     "BETWEENNESS_BUDGET",
@@ -420,7 +424,7 @@ def analysis_graph_iri(view: str) -> URIRef:
     return URIRef(f"{KGR}graph/analysis/{view or 'graph'}")
 
 
-def score_triples(analysis: Analysis) -> list[tuple[object, object, object]]:
+def score_triples(analysis: Analysis) -> list[Triple]:
     """The scores as triples, reusing schema.org's ``PropertyValue``::
 
         <node> schema:additionalProperty [
@@ -436,7 +440,7 @@ def score_triples(analysis: Analysis) -> list[tuple[object, object, object]]:
     """
     view = analysis.view or "graph"
     activity = URIRef(f"{analysis_graph_iri(view)}#activity")
-    triples: list[tuple[object, object, object]] = [
+    triples: list[Triple] = [
         (activity, RDF.type, PROV.Activity),
         (activity, RDFS.label, Literal(f"kg analyse ({view} view)")),
         (activity, RDFS.comment, Literal(_summary(analysis) + "".join(f"; {note}" for note in analysis.notes))),
@@ -476,5 +480,5 @@ def write_scores(store: object, analysis: Analysis) -> tuple[URIRef, int]:
     scores; returns (graph IRI, number of triples)."""
     triples = score_triples(analysis)
     name = analysis_graph_iri(analysis.view)
-    store.replace_graph(name, triples)  # type: ignore[attr-defined]
+    cast("Store", store).replace_graph(name, triples)  # a Store, as the docstring says (typed object)
     return name, len(triples)
