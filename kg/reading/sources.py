@@ -19,7 +19,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 import kg
 from kg.errors import InputError
@@ -27,6 +27,9 @@ from kg.reading.article import MAX_ARTICLE_BYTES, Article, Unread, check_text, s
 from kg.reading.html import parse_html
 from kg.reading.jsonl import iter_jsonl
 from kg.reading.wire import parse_wire
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 MAX_FILE_BYTES = MAX_ARTICLE_BYTES  # one article per file (a .jsonl file is checked line by line)
 # Suffix → reader, the longest suffix first; the one list of what counts as an article file.
@@ -139,15 +142,16 @@ class _Replay(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        size = len(buffer)
-        if self._at < len(self._head):
-            data: bytes | memoryview = self._head[self._at : self._at + size]
-            self._at += len(data)
-        else:
-            data = self._rest.read(size)
-        buffer[: len(data)] = data
-        return len(data)
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        with memoryview(buffer) as view:  # BufferedReader gives a memoryview; RawIOBase.read a bytearray
+            size = len(view)
+            if self._at < len(self._head):
+                data: bytes | memoryview = self._head[self._at : self._at + size]
+                self._at += len(data)
+            else:
+                data = self._rest.read(size)
+            view[: len(data)] = data
+            return len(data)
 
 
 def _sniff(stream: IO[bytes]) -> tuple[bytes, IO[bytes]]:
