@@ -47,7 +47,7 @@ import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kg import __version__
 from kg.server.protocol import (
@@ -558,8 +558,9 @@ def _protocol_class(request_timeout: float, max_head: int) -> type:
         _in_head = True
         _refused = False
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            # a stream server's protocol is given a Transport, which uvicorn's protocol declares it takes
+            super().connection_made(cast(asyncio.Transport, transport))
             self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
