@@ -272,13 +272,15 @@ def _terms(quad: ox.Quad, source: str) -> Triple:
 _RDF_STAR = "holds an RDF-star triple term (<< … >>); kg stores plain RDF only"
 
 
-def _engine_quads(input_: IO[bytes] | bytes, fmt: Format, source: str, base: str | None) -> Iterator[ox.Quad]:
+def _engine_quads(input_: IO[bytes] | _Peeked | bytes, fmt: Format, source: str,
+                  base: str | None) -> Iterator[ox.Quad]:
     """The engine's quads of an RDF document (blank nodes renamed apart from every other
     file's; RDF-star triple terms are the caller's to refuse), its errors as ``InputError``
     naming ``source``."""
     stream = io.BytesIO(input_) if isinstance(input_, bytes) else input_
     try:
-        yield from ox.parse(stream, _engine_format(fmt), base_iri=base, rename_blank_nodes=True)
+        # pyoxigraph's stubs ask for a typing.IO, which _Peeked is not; its parser only calls read
+        yield from ox.parse(stream, _engine_format(fmt), base_iri=base, rename_blank_nodes=True)  # type: ignore[arg-type]
     except SyntaxError as error:
         if _REMOTE_CONTEXT in str(error):
             raise InputError(
@@ -295,7 +297,7 @@ def _engine_quads(input_: IO[bytes] | bytes, fmt: Format, source: str, base: str
         raise InputError(source, f"cannot read {fmt.name}: {_one_line(error)}") from None
 
 
-def _checked_input(stream: IO[bytes] | bytes, fmt: Format, source: str) -> IO[bytes] | bytes:
+def _checked_input(stream: IO[bytes] | _Peeked | bytes, fmt: Format, source: str) -> IO[bytes] | _Peeked | bytes:
     """``stream``, read whole and checked first for JSON-LD and RDF/XML (see the module docstring)."""
     if fmt.name not in ("jsonld", "rdfxml"):
         return stream
@@ -326,7 +328,7 @@ def parse_triples(
         yield _terms(quad, source)
 
 
-def _read_all(stream: IO[bytes], source: str) -> bytes:
+def _read_all(stream: IO[bytes] | _Peeked, source: str) -> bytes:
     try:
         return stream.read()
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
@@ -390,7 +392,7 @@ def _expand(sources: Iterable[str | os.PathLike[str]]) -> Iterator[str | InputEr
             yield InputError(name, f"is a directory with no RDF files ({' '.join(RDF_SUFFIXES)}, optionally .gz)")
 
 
-def _open(source: str) -> tuple[IO[bytes], IO[bytes]]:
+def _open(source: str) -> tuple[IO[bytes], IO[bytes] | gzip.GzipFile]:
     """The open file and its bytes as a stream (decompressed for ``*.gz``); ``InputError`` if unreadable."""
     try:
         info = os.stat(source)
@@ -409,7 +411,7 @@ def _open(source: str) -> tuple[IO[bytes], IO[bytes]]:
     if not raw.peek(2)[:2] == _GZIP_MAGIC:
         raw.close()
         raise InputError(source, "not gzip data (the name ends in .gz)")
-    return raw, gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw, gzip.GzipFile(fileobj=raw, mode="rb")
 
 
 def _check_head(head: bytes, source: str) -> None:
@@ -424,7 +426,7 @@ def _check_head(head: bytes, source: str) -> None:
 class _Peeked:
     """A stream whose first bytes were read to look at them, giving them back first."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes] | gzip.GzipFile) -> None:
         self._head = head
         self._rest = rest
 
@@ -443,7 +445,7 @@ class _Peeked:
         return True
 
 
-def _head_of(stream: IO[bytes], source: str) -> tuple[bytes, IO[bytes]]:
+def _head_of(stream: IO[bytes] | gzip.GzipFile, source: str) -> tuple[bytes, _Peeked]:
     """Up to the first non-blank bytes of ``stream`` (at least 4 KB, a UTF-8 byte order mark dropped)
     and a stream that gives them back."""
     chunks: list[bytes] = []
@@ -458,7 +460,7 @@ def _head_of(stream: IO[bytes], source: str) -> tuple[bytes, IO[bytes]]:
     except OSError as error:
         raise InputError(source, _os_problem(error)) from None
     head = b"".join(chunks).removeprefix(_UTF8_BOM)  # editors write one; the RDF parsers refuse it
-    return head, _Peeked(head, stream)  # type: ignore[return-value]
+    return head, _Peeked(head, stream)
 
 
 # --- importing -------------------------------------------------------------------------------
@@ -483,11 +485,11 @@ class _Input:
         self.name, self.source, self.fmt, self._data = name, source, fmt, data
 
     @contextlib.contextmanager
-    def open(self) -> Iterator[IO[bytes] | bytes]:
+    def open(self) -> Iterator[IO[bytes] | _Peeked | bytes]:
         """The input's bytes as a stream (a byte order mark dropped; JSON-LD and RDF/XML read
         whole and checked); ``InputError`` for an empty, compressed or UTF-16 one."""
         raw: IO[bytes]
-        stream: IO[bytes]
+        stream: IO[bytes] | gzip.GzipFile
         if self._data is not None:
             raw = stream = io.BytesIO(self._data)
         else:
