@@ -142,6 +142,7 @@ def write_rdf(items: Iterable[ox.Quad] | Iterable[ox.Triple], fmt: Format, out: 
     table = dict(PREFIX_IRIS if prefixes is None else prefixes)
     if fmt.name in ("turtle", "trig"):
         whole = _WholeIris(out, table)
+        # pyoxigraph's stubs ask for a typing.IO, which _WholeIris is not; the engine calls only write and flush
         ox.serialize(items, whole, engine_format(fmt), prefixes=table)  # type: ignore[arg-type]
         whole.close()
     elif fmt.name == "rdfxml":
