@@ -42,7 +42,9 @@ class ArticleContext:
     person_mentions: list[PersonMention] = field(default_factory=list)
     affiliation_starts: set[int] = field(default_factory=set)  # mentions used as a post's affiliation
     role_words: dict[str, set[str]] = field(default_factory=dict)  # person key -> words of their roles
-    tokens: Tokens = None  # type: ignore[assignment]  # read from ``doc`` when not given
+    # None only until __post_init__ reads the tokens from ``doc``: a dataclass field cannot take
+    # ``Tokens | None`` in __init__ and be ``Tokens`` after it, short of a hand-written __init__
+    tokens: Tokens = None  # type: ignore[assignment]
     parsed: Doc | None = None  # the statistical pipeline's reading of the text; None with --fast
 
     def __post_init__(self) -> None:
