@@ -57,7 +57,7 @@ from rdflib import URIRef
 from kg.errors import InputError, KgError, UsageError
 from kg.formats import RDF_FORMATS, Format, rdf_format
 from kg.rdf.iris import file_graph_iri, is_valid_iri
-from kg.store import Triple, from_engine, ill_typed_query, to_engine
+from kg.store import Triple, from_engine, ill_typed_query, surely_well_typed, to_engine
 
 __all__ = [
     "ENTITY_EXPANSION_LIMIT",
@@ -503,14 +503,30 @@ class _Input:
             raw.close()
 
 
+class _Literals:
+    """Whether every literal a file held is surely well-typed (``surely_well_typed``): then
+    the graphs it filled need no scan for ill-typed literals after the import."""
+
+    __slots__ = ("sure",)
+
+    def __init__(self) -> None:
+        self.sure = True
+
+    def see(self, literal: ox.Literal) -> None:
+        """Note one literal of the file."""
+        if self.sure and not surely_well_typed(literal.value, literal.datatype.value):
+            self.sure = False
+
+
 def _targets(quads: Iterator[ox.Quad], source: str, keep_graphs: bool, graph: ox.NamedNode | None,
              seen: dict[ox.NamedNode, None], merged: set[str], exists: Callable[[URIRef], bool] | None,
-             union: bool = False) -> Iterator[ox.Quad]:
+             literals: _Literals, union: bool = False) -> Iterator[ox.Quad]:
     """Each quad in the store graph it goes to: its own named graph when ``keep_graphs``, else
     (and for triples outside any named graph) ``graph``; with ``union``, each followed by its
     copy in the default graph. ``seen`` collects the graphs in order; ``exists``, when given,
-    raises ``_GraphExists`` at the first graph the store holds. Runs once per triple: kept lean."""
-    quad_of, default, triple_term = ox.Quad, ox.DefaultGraph(), ox.Triple
+    raises ``_GraphExists`` at the first graph the store holds; ``literals`` sees each literal
+    object. Runs once per triple: kept lean."""
+    quad_of, default, triple_term, literal, see = ox.Quad, ox.DefaultGraph(), ox.Triple, ox.Literal, literals.see
     if not keep_graphs:  # a triple format, or --graph: one graph, known before the first triple
         if graph is None:
             raise UsageError("a graph name is needed")  # pragma: no cover - import_file always gives one
@@ -521,6 +537,8 @@ def _targets(quads: Iterator[ox.Quad], source: str, keep_graphs: bool, graph: ox
             s, p, o = quad.subject, quad.predicate, quad.object
             if type(o) is triple_term or type(s) is triple_term:
                 raise InputError(source, _RDF_STAR)
+            if type(o) is literal:
+                see(o)
             yield quad_of(s, p, o, graph)
             if type(quad.graph_name) is ox.DefaultGraph:
                 if union:
@@ -534,6 +552,8 @@ def _targets(quads: Iterator[ox.Quad], source: str, keep_graphs: bool, graph: ox
         s, p, o, name = quad.subject, quad.predicate, quad.object, quad.graph_name
         if type(o) is triple_term or type(s) is triple_term:
             raise InputError(source, _RDF_STAR)
+        if type(o) is literal:
+            see(o)
         if type(name) is ox.BlankNode:
             raise InputError(source, f"names a graph with a blank node (_:{name.value}); kg names graphs by IRIs: "
                                      "give --graph IRI to import all of the file into one graph")
@@ -562,12 +582,13 @@ def _store_input(item: _Input, store, graph: URIRef | None, override: bool, base
     target = ox.NamedNode(str(graph)) if graph is not None else None
     seen: dict[ox.NamedNode, None] = {}
     merged: set[str] = set()
+    literals = _Literals()
     bulk = store.supports_bulk_load
     if bulk:
         try:
             with item.open() as input_:
                 quads = _targets(_engine_quads(input_, fmt, source, base), source, keep_graphs, target,
-                                 seen, merged, store.has_graph, union=True)
+                                 seen, merged, store.has_graph, literals, union=True)
                 first = next(quads, None)
                 if first is None:
                     raise InputError(source, "holds no triples (nothing imported; the store keeps what it held)")
@@ -577,10 +598,11 @@ def _store_input(item: _Input, store, graph: URIRef | None, override: bool, base
     if not bulk:
         seen.clear()
         merged.clear()
+        literals = _Literals()
         per_graph: dict[ox.NamedNode, list[ox.Triple]] = {}
         with item.open() as input_:
             for quad in _targets(_engine_quads(input_, fmt, source, base), source, keep_graphs, target,
-                                 seen, merged, None):
+                                 seen, merged, None, literals):
                 name = quad.graph_name
                 assert isinstance(name, ox.NamedNode)  # without union, _targets puts each quad in a named graph
                 per_graph.setdefault(name, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
@@ -588,7 +610,8 @@ def _store_input(item: _Input, store, graph: URIRef | None, override: bool, base
             raise InputError(source, "holds no triples (nothing imported; the store keeps what it held)")
         _replace(store, per_graph)
     graphs = tuple(URIRef(name.value) for name in seen)
-    ill_typed, example = _ill_typed(store, graphs)
+    # The graphs hold exactly the file's triples: when each of its literals was sure, none is ill-typed.
+    ill_typed, example = (0, "") if literals.sure else _ill_typed(store, graphs)
     return ImportedFile(source, graphs[0], fmt.name, sum(_count(store, g) for g in graphs), len(merged), graphs,
                         ill_typed, example)
 

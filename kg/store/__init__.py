@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
     from kg.store.embedded import LOCK_FILE, EmbeddedStore
     from kg.store.remote import RemoteSettings, RemoteStore, StoreURL
-    from kg.store.sparql_text import CHECKED_DATATYPES, check_syntax, check_update_syntax, ill_typed_query
+    from kg.store.sparql_text import (CHECKED_DATATYPES, check_syntax, check_update_syntax, ill_typed_query,
+                                      surely_well_typed)
     from kg.store.terms import (
         Quad,
         QueryAnswer,
@@ -76,6 +77,7 @@ __all__ = [
     "is_remote",
     "one_line",
     "open",
+    "surely_well_typed",
     "to_engine",
     "to_ntriples",
 ]
@@ -90,6 +92,7 @@ _LAZY = {
     "check_syntax": "kg.store.sparql_text",
     "check_update_syntax": "kg.store.sparql_text",
     "ill_typed_query": "kg.store.sparql_text",
+    "surely_well_typed": "kg.store.sparql_text",
     "Quad": "kg.store.terms",
     "QueryAnswer": "kg.store.terms",
     "Term": "kg.store.terms",

@@ -29,6 +29,7 @@ __all__ = [
     "check_update_syntax",
     "drop_update",
     "ill_typed_query",
+    "surely_well_typed",
     "syntax_error",
     "with_prefixes",
 ]
@@ -69,6 +70,43 @@ def ill_typed_query(graphs: Iterable[URIRef]) -> str:
     return (f"SELECT (COUNT(?o) AS ?n) (SAMPLE(?o) AS ?example) WHERE {{ VALUES ?g {{ {names} }} "
             f"GRAPH ?g {{ ?s ?p ?o }} FILTER(isLiteral(?o)) BIND(DATATYPE(?o) AS ?d) FILTER(?d IN ({types})) "
             f"BIND({cast} AS ?value) FILTER(!BOUND(?value)) }}")
+
+
+_NUMBER = r"[+-]?(?:\d{1,18}(?:\.\d{0,18})?|\.\d{1,18})"
+_SURE_FORMS = {  # forms every engine cast reads, a subset of each type's lexical space
+    _XSD + "integer": _NUMBER.replace(r"(?:\.\d{0,18})?|\.\d{1,18})", ")"),
+    _XSD + "decimal": _NUMBER,
+    _XSD + "double": _NUMBER + r"(?:[eE][+-]?\d{1,3})?|-?INF|NaN",
+    _XSD + "float": _NUMBER + r"(?:[eE][+-]?\d{1,3})?|-?INF|NaN",
+    _XSD + "boolean": r"true|false|1|0",
+    _XSD + "date": r"\d{4}-\d\d-\d\d",
+    _XSD + "dateTime": r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-](?:0\d|1[0-3]):[0-5]\d)?",
+}
+_CHECKED_IRIS = frozenset(_XSD + name for name in CHECKED_DATATYPES)
+
+
+def surely_well_typed(lexical: str, datatype: str) -> bool:
+    """True when a literal (its lexical form, its datatype's IRI) is certainly not one that
+    :func:`ill_typed_query` finds: a datatype it does not check, or a plain form of one it
+    does (up to 18 digits each side of the point, a real calendar date with a four-digit
+    year). False means "perhaps ill-typed": only the query can tell (``"00:00:00"^^xsd:time``
+    and ``"-0001-01-01"^^xsd:date`` are well-typed but not sure here). A file whose literals are all
+    sure needs no scan of the store after it is imported (:mod:`kg.importer`)."""
+    if datatype not in _CHECKED_IRIS:
+        return True
+    form = _SURE_FORMS.get(datatype)
+    if form is None or not re.fullmatch(form, lexical):
+        return False
+    if datatype == _XSD + "date" or datatype == _XSD + "dateTime":
+        from datetime import date, time
+
+        try:
+            date.fromisoformat(lexical[:10])  # a real month and day; year 0000 is refused, so not sure
+            if len(lexical) > 10:
+                time(int(lexical[11:13]), int(lexical[14:16]), int(lexical[17:19]))
+        except ValueError:
+            return False
+    return True
 
 
 def syntax_error(error: SyntaxError) -> QueryError:
