@@ -80,6 +80,7 @@ class BuildReport:
     duplicate_notes: list[tuple[str, str]] = field(default_factory=list)  # the first (source, same as)
     pruned: int = 0  # article graphs removed because their file is gone (``prune``)
     pruned_notes: list[str] = field(default_factory=list)  # the first DETAILS_KEPT of their sources
+    derived_dropped: list[str] = field(default_factory=list)  # graphs made from the old articles, removed
     failed: int = 0
     triples: int = 0  # triples written, summed over the built articles' graphs
     counts: Counter = field(default_factory=Counter)  # facts per type, over built articles
@@ -540,6 +541,8 @@ def build(
 
                 found = resolve(store)
                 report.resolved, report.unresolved = found.resolved, found.unresolved
+            if report.built or report.pruned:
+                report.derived_dropped = _drop_derived(store)
             report.compacted = _compact_after_load(store, report.triples)
         failed = False
     finally:
@@ -558,6 +561,20 @@ def build(
                 report.shards = [str(p) for p in shard_writer.paths]
             report.seconds = time.perf_counter() - started
     return report
+
+
+def _drop_derived(store) -> list[str]:
+    """Remove the graphs computed from the articles as they were before this build — the links
+    of ``kg link`` (``LINKS_GRAPH``) and the scores of ``kg analyse --write`` (the graphs under
+    ``ANALYSIS_GRAPH_PREFIX``) — and return their IRIs. Kept, they would go on answering for
+    articles that changed or are gone: a member inferred for an agreement no article reports
+    any more, a centrality of the old network. They are made again by running those commands."""
+    from kg.rdf.iris import ANALYSIS_GRAPH_PREFIX, LINKS_GRAPH
+
+    derived = [graph for graph in store.graphs() if graph == LINKS_GRAPH or str(graph).startswith(ANALYSIS_GRAPH_PREFIX)]
+    for graph in derived:
+        store.drop_graph(graph)
+    return [str(graph) for graph in derived]
 
 
 def _compact_after_load(store, written: int) -> bool:

@@ -127,3 +127,35 @@ def test_kg_build_prune_reports_what_it_removed(corpus: Path, tmp_path: Path) ->
     assert f"Pruned 1 article(s) whose file is gone\npruned: corpus/{ARTICLES[0].name}\n" in out
     code, _out, err = run_kg_process("build", "corpus", "--prune", "--no-store", "--shards", "s", cwd=tmp_path)
     assert code == 2 and "--prune" in err and "Traceback" not in err
+
+
+def graph_names(store_path: Path) -> list[str]:
+    with Store.open(store_path, read_only=True) as store:
+        return [str(graph) for graph in store.graphs()]
+
+
+def test_links_and_scores_do_not_outlive_the_articles_they_were_made_from(tmp_path: Path) -> None:
+    """kg link's graph (inferred members among it) and kg analyse --write's scores were computed
+    from the articles: a build that changes them removes both and says to run them again."""
+    from kg.rdf.iris import ANALYSIS_GRAPH_PREFIX, LINKS_GRAPH
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    reference = REPO_ROOT / "kg" / "data" / "global_alliance_2012.txt"
+    shutil.copy(reference, corpus / reference.name)
+    for command in (["build", "corpus", "--fast", "-q"], ["link", "-q"], ["analyse", "--write"]):
+        code, _out, err = run_kg_process(*command, "--store", "store", cwd=tmp_path)
+        assert code == 0, err
+    derived = [g for g in graph_names(tmp_path / "store") if g == str(LINKS_GRAPH) or g.startswith(ANALYSIS_GRAPH_PREFIX)]
+    assert len(derived) == 2
+    code, out, _err = run_kg_process("build", "corpus", "--fast", "--store", "store", cwd=tmp_path)
+    assert code == 0 and "Removed" not in out  # nothing changed: the links and scores still hold
+    assert set(derived) <= set(graph_names(tmp_path / "store"))
+
+    (corpus / reference.name).unlink()  # the one article that reported the alliance is gone
+    code, out, err = run_kg_process("build", "corpus", "--fast", "--prune", "--store", "store", cwd=tmp_path)
+    assert "Removed 2 graph(s) made from the articles before this build" in out, out + err
+    assert "run kg analyse --write and kg link again" in out
+    assert not set(derived) & set(graph_names(tmp_path / "store"))
+    code, out, err = run_kg_process("query", "members", "--store", "store", "-f", "csv", "--no-headers", cwd=tmp_path)
+    assert code == 0 and out == ""  # no member inferred for an agreement no article reports

@@ -131,6 +131,13 @@ def print_summary(report, path: str | None, total: int | None, *, no_store: bool
             out.write(f"pruned: {source}\n")
         if report.pruned > len(report.pruned_notes):
             out.write(f"pruned: ... and {report.pruned - len(report.pruned_notes)} more\n")
+    if report.derived_dropped:
+        from kg.rdf.iris import LINKS_GRAPH
+
+        made_by = sorted({"kg link" if graph == str(LINKS_GRAPH) else "kg analyse --write"
+                          for graph in report.derived_dropped})
+        out.write(f"Removed {len(report.derived_dropped)} graph(s) made from the articles before this build "
+                  f"(so that they cannot answer for changed or removed articles): run {' and '.join(made_by)} again\n")
     for source, same_as in report.duplicate_notes:
         out.write(f"duplicate: {source} is the same article as {same_as} (one article, built once)\n")
     if report.duplicates > len(report.duplicate_notes):

@@ -36,7 +36,8 @@ import networkx as nx
 from rdflib import BNode, Literal, URIRef
 
 from kg.errors import KgError, UsageError
-from kg.namespaces import KGR, PROV, RDF, RDFS, SCHEMA, XSD
+from kg.namespaces import PROV, RDF, RDFS, SCHEMA, XSD
+from kg.rdf.iris import ANALYSIS_GRAPH_PREFIX
 
 if TYPE_CHECKING:
     from kg.store import Store
@@ -421,7 +422,7 @@ def write_analysis(
 
 def analysis_graph_iri(view: str) -> URIRef:
     """The named graph that holds the written-back scores of one view."""
-    return URIRef(f"{KGR}graph/analysis/{view or 'graph'}")
+    return URIRef(f"{ANALYSIS_GRAPH_PREFIX}{view or 'graph'}")
 
 
 def score_triples(analysis: Analysis) -> list[Triple]:

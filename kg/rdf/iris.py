@@ -34,6 +34,7 @@ from kg.namespaces import KGR
 from kg.reading.article import Article
 
 __all__ = [
+    "ANALYSIS_GRAPH_PREFIX",
     "IDENTITY_GRAPH",
     "actor_iri",
     "agreement_iri",
@@ -237,6 +238,10 @@ def statement_iri(article: Article, subject: Identifier, predicate: Identifier, 
 
 LINKS_GRAPH = URIRef(KGR + "graph/links")
 """The named graph holding everything ``kg link`` adds; replaced as a whole on every run."""
+
+ANALYSIS_GRAPH_PREFIX = KGR + "graph/analysis/"
+"""The start of the named graphs ``kg analyse --write`` fills, one per view
+(``kg.graph.analysis.analysis_graph_iri``)."""
 
 
 def data_source_iri(kind: str, identity: str) -> URIRef:
