@@ -10,7 +10,7 @@ the sort of answers by kg (:func:`split_order_by`) and the nesting guard
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,10 +31,12 @@ __all__ = [
     "matching",
     "matching_brace",
     "matching_paren",
+    "order_by_ends",
     "projected",
     "query_form",
     "query_variables",
     "sparql_tokens",
+    "tokens_from",
     "split_order_by",
     "where_clause",
     "word_of",
@@ -77,12 +79,30 @@ class Token:
 
 def lex(text: str) -> list[Token]:
     """Significant tokens (no whitespace or comments)."""
-    out = []
-    for match in _TOKEN.finditer(text):
+    return list(tokens_from(text))
+
+
+def tokens_from(text: str, start: int = 0) -> Iterator[Token]:
+    """The significant tokens of ``text`` from the offset ``start`` (a token boundary: not
+    inside a string, an IRI or a comment), made one at a time as they are read."""
+    for match in _TOKEN.finditer(text, start):
         kind = match.lastgroup or "other"
         if kind not in ("ws", "comment"):
-            out.append(Token(kind, match.group(), match.start()))
-    return out
+            yield Token(kind, match.group(), match.start())
+
+
+_ORDER_BY = re.compile(
+    r"""(?P<skip>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n\r]|\\.)*"
+                |'(?:[^'\\\n\r]|\\.)*'|\#[^\n\r]*|<[^<>"{}|^`\\\x00-\x20]*>|[?$][\w\u00b7-\U000effff]+)
+      | (?<![\w:%.-])ORDER\s+BY\b""",
+    re.VERBOSE | re.DOTALL | re.IGNORECASE,
+)
+
+
+def order_by_ends(text: str) -> list[int]:
+    """The offset just after each ``ORDER BY`` keyword pair of ``text`` (not in a string, an
+    IRI, a comment or a variable's name), found by one pattern without lexing the text."""
+    return [match.end() for match in _ORDER_BY.finditer(text) if match.lastgroup != "skip"]
 
 
 def sparql_tokens(text: str) -> list[tuple[str, str]]:

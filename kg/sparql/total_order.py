@@ -32,7 +32,7 @@ reader does not know) is left as written.
 from __future__ import annotations
 
 from kg.errors import QueryError
-from kg.sparql.lexer import Token, decode_escapes, lex, matching
+from kg.sparql.lexer import Token, decode_escapes, matching, order_by_ends, tokens_from
 
 __all__ = ["family_key", "total_order"]
 
@@ -76,15 +76,30 @@ def _condition_end(tokens: list[Token], index: int) -> int | None:
     return None
 
 
-def _rewrite_clause(text: str, tokens: list[Token], first: int) -> tuple[list[str], int] | None:
-    """The rewritten conditions of the ORDER BY clause whose first condition is at ``first``,
-    and the index of the token after the clause; None when the clause cannot be read."""
+def _clause_tokens(text: str, start: int) -> list[Token]:
+    """The tokens of the ORDER BY conditions starting at the offset ``start``: read one at a
+    time up to what ends the clause (``LIMIT``, ``OFFSET``, ``VALUES`` or ``}`` outside any
+    bracket, or the end), so that a long query is not lexed for its last line."""
+    tokens: list[Token] = []
+    depth = 0
+    for token in tokens_from(text, start):
+        if depth == 0 and (token.text == "}" or (token.kind == "word" and token.text.upper() in _ENDS)):
+            break
+        if token.text in ("(", "{", "["):
+            depth += 1
+        elif token.text in (")", "}", "]"):
+            depth -= 1
+        tokens.append(token)
+    return tokens
+
+
+def _rewrite_clause(text: str, tokens: list[Token]) -> list[str] | None:
+    """The rewritten conditions of one ORDER BY clause (its tokens, :func:`_clause_tokens`);
+    None when the clause cannot be read."""
     conditions: list[str] = []
-    index = first
+    index = 0
     while index < len(tokens):
         token = tokens[index]
-        if token.text == "}" or (token.kind == "word" and token.text.upper() in _ENDS):
-            break
         end = _condition_end(tokens, index)
         if end is None:
             return None
@@ -96,44 +111,34 @@ def _rewrite_clause(text: str, tokens: list[Token], first: int) -> tuple[list[st
             direction, expression = "ASC", written
         conditions.append(f"{direction}({family_key(expression)}) {written}")
         index = end
-    return (conditions, index) if conditions else None
+    return conditions or None
 
 
 def total_order(text: str) -> str:
     """``text`` (a query or an update) with each ``ORDER BY`` condition preceded by its
     family key, so that the engine's sort is a total order; ``text`` itself when it has no
     ORDER BY or one kg cannot read. The answer's order only changes where the engine's
-    comparison contradicted itself."""
+    comparison contradicted itself. Only the ORDER BY clauses are lexed."""
     if "\\u" in text or "\\U" in text:  # the engine decodes codepoint escapes before parsing
-        decoded = decode_escapes(text)
-        if "ORDER" not in decoded.upper():
-            return text
-        text = decoded
-    elif "ORDER" not in text.upper():
+        text_read = decode_escapes(text)
+    else:
+        text_read = text
+    if "ORDER" not in text_read.upper():
         return text
+    pieces: list[str] = []
+    done = 0  # text_read before this offset is in pieces
     try:
-        tokens = lex(text)
-        pieces: list[str] = []
-        done = 0  # text before this offset is in pieces
-        index = 0
-        while index < len(tokens) - 1:
-            token, after = tokens[index], tokens[index + 1]
-            if not (token.kind == "word" and token.text.upper() == "ORDER"
-                    and after.kind == "word" and after.text.upper() == "BY" and index + 2 < len(tokens)):
-                index += 1
+        for start in order_by_ends(text_read):
+            tokens = _clause_tokens(text_read, start)
+            conditions = _rewrite_clause(text_read, tokens) if tokens else None
+            if conditions is None:
                 continue
-            clause = _rewrite_clause(text, tokens, index + 2)
-            if clause is None:
-                index += 2
-                continue
-            conditions, next_index = clause
-            pieces.append(text[done:tokens[index + 2].start])
+            pieces.append(text_read[done:tokens[0].start])
             pieces.append(" ".join(conditions))
-            done = tokens[next_index - 1].end
-            index = next_index
+            done = tokens[-1].end
     except (QueryError, IndexError):  # unbalanced brackets and the like: the engine reports them
         return text
     if not pieces:
         return text
-    pieces.append(text[done:])
+    pieces.append(text_read[done:])
     return "".join(pieces)
