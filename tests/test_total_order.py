@@ -191,3 +191,13 @@ def test_every_shipped_query_answers_the_same_rewritten(dev_store: Path, path: P
         pytest.skip("the engine cannot run this text without its parameters")
     ordered = [tuple(map(str, row)) for row in engine.query(rewritten)]
     assert ordered == plain
+
+
+def test_order_by_is_found_only_where_it_is_the_keyword() -> None:
+    from kg.sparql.lexer import order_by_ends
+
+    assert order_by_ends('SELECT ?s { ?s ?p "ORDER BY" } # ORDER BY ?s') == []
+    assert order_by_ends("SELECT ?s { ?s ?p '''x ' ORDER BY''' ; ex:ORDER ?by . ?ORDER ?by ?x }") == []
+    assert order_by_ends("SELECT ?s { ?s <http://e/ORDER> ?o } order\n  by ?s") == [len("SELECT ?s { ?s <http://e/ORDER> ?o } order\n  by")]
+    long = "SELECT ?s WHERE { " + " . ".join(f"?s <http://e/p{i}> ?o{i}" for i in range(500)) + " } ORDER BY ?o1"
+    assert total_order(long).endswith(f"ORDER BY ASC({family_key('?o1')}) ?o1")
