@@ -1,10 +1,11 @@
-"""A small SPARQL lexer: enough to find a query's variables, its WHERE clause, its final
-``ORDER BY``, the endpoints it would call, and how deep its brackets nest.
+"""A small SPARQL lexer: enough to find a query's variables, its WHERE clause, its
+``ORDER BY`` clauses, the endpoints it would call, and how deep its brackets nest.
 
 The one reading of SPARQL text in kg: parameter binding (:mod:`kg.sparql.params`), the
 offline check of ``SERVICE`` calls and ``kg serve``'s allow-list (:func:`external_targets`),
-the sort of answers by kg (:func:`split_order_by`) and the nesting guard
-(:func:`check_nesting`) all read the tokens made here. Imports nothing heavy.
+the sort of answers by kg (:func:`split_order_by`), the total order of every ``ORDER BY``
+(:func:`order_by_ends` and :func:`tokens_from`, for :mod:`kg.sparql.total_order`) and the
+nesting guard (:func:`check_nesting`) all read the tokens made here. Imports nothing heavy.
 """
 
 from __future__ import annotations
