@@ -10,6 +10,7 @@ with a plain lookup form run that form when a parameter binds in its WHERE claus
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -345,11 +346,21 @@ def bind_params(text: str, params: Mapping[str, str | Term], *, columns_only: bo
     """
     if not params:
         return text
-    tokens = lex(text)
     terms = _engine_terms(params)
-    inject, wrap = _plan(tokens, list(terms), columns_only=columns_only)
+    tokens, inject, wrap = _prepared(text, tuple(terms), columns_only)
     bound = _inject(text, tokens, {name: terms[name] for name in inject})
     return _filter_answer(bound, {name: terms[name] for name in wrap}) if wrap else bound
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(text: str, names: tuple[str, ...],
+              columns_only: bool) -> tuple[tuple[Token, ...], tuple[str, ...], tuple[str, ...]]:
+    """The tokens of ``text`` and :func:`_plan` of ``names``, worked out once per query text
+    and names: a caller binding one query to many values (``kg link`` asks thousands of
+    names) lexes it once. The answer depends on its arguments alone (all immutable)."""
+    tokens = tuple(lex(text))
+    inject, wrap = _plan(tokens, list(names), columns_only=columns_only)
+    return tokens, tuple(inject), tuple(wrap)
 
 
 def choose_text(query: QueryText, params: Mapping[str, str | Term]) -> str:
