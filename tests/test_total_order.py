@@ -146,7 +146,7 @@ def test_what_is_rewritten_and_what_is_left() -> None:
     unreadable = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY 42"
     assert total_order(unreadable) == unreadable
     escaped = "SELECT ?s WHERE { ?s ?p ?o } \\u004FRDER BY ?s"
-    assert total_order(escaped).startswith("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ASC(IF(")
+    assert total_order(escaped).startswith("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ASC(COALESCE(")
 
 
 def test_a_syntax_error_is_reported_on_the_query_as_written(mixed_store: Path) -> None:
