@@ -142,8 +142,10 @@ def build(
     Returns
     -------
     kg.builder.BuildReport
-        Counts (``built``, ``skipped``, ``duplicates``, ``failed``, ``triples``), the facts per
-        type, and the first errors. A bad input never raises: it is counted and reported.
+        Counts (``built``, ``skipped``, ``duplicates``, ``pruned``, ``failed``, ``triples``), the
+        facts per type, the first errors, and ``derived_dropped``: the graphs made from the
+        articles before this build (``kg link``'s, ``kg analyse --write``'s) that a build which
+        changed an article removed. A bad input never raises: it is counted and reported.
 
     Raises
     ------
