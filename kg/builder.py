@@ -510,11 +510,15 @@ def build(
               if store is not None else None)
     shard_writer = ShardWriter(shards) if shards is not None else None
     failed = True
+    derived_gone = False  # the graphs made from the articles before this build are removed
     try:
         if prune:
-            from kg.prune import prune as prune_store
+            from kg.prune import remove, stale_articles
 
-            gone = prune_store(store, [name for name in names if name != STDIN and os.path.isdir(name)])
+            gone = stale_articles(store, [name for name in names if name != STDIN and os.path.isdir(name)])
+            if gone:
+                report.derived_dropped, derived_gone = _drop_derived(store), True
+                remove(store, gone)
             report.pruned = len(gone)
             report.pruned_notes = [item.source for item in gone[:DETAILS_KEPT]]
         skip = built if built is not None and not force else None
@@ -532,6 +536,10 @@ def build(
                 if on_article:
                     on_article(ArticleSummary(item.source, item.title, 0, {}, [], skipped=True))
             else:
+                if writer is not None and item.error is None and not derived_gone:
+                    # before the first article changes, so that no stop of the build leaves them stale
+                    report.derived_dropped = _drop_derived(store)
+                    derived_gone = True
                 _write(item, writer, shard_writer, in_flight, report, on_article, on_error,
                        earlier.pop(item.graph, ()))
         if writer is not None:
@@ -541,8 +549,6 @@ def build(
 
                 found = resolve(store)
                 report.resolved, report.unresolved = found.resolved, found.unresolved
-            if report.built or report.pruned:
-                report.derived_dropped = _drop_derived(store)
             report.compacted = _compact_after_load(store, report.triples)
         failed = False
     finally:
@@ -566,7 +572,8 @@ def build(
 def _drop_derived(store) -> list[str]:
     """Remove the graphs computed from the articles as they were before this build — the links
     of ``kg link`` (``LINKS_GRAPH``) and the scores of ``kg analyse --write`` (the graphs under
-    ``ANALYSIS_GRAPH_PREFIX``) — and return their IRIs. Kept, they would go on answering for
+    ``ANALYSIS_GRAPH_PREFIX``) — and return their IRIs. Called before the first article of a
+    build changes (is pruned, or sent to be written). Kept, they would go on answering for
     articles that changed or are gone: a member inferred for an agreement no article reports
     any more, a centrality of the old network. They are made again by running those commands."""
     from kg.rdf.iris import ANALYSIS_GRAPH_PREFIX, LINKS_GRAPH

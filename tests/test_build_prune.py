@@ -159,3 +159,29 @@ def test_links_and_scores_do_not_outlive_the_articles_they_were_made_from(tmp_pa
     assert not set(derived) & set(graph_names(tmp_path / "store"))
     code, out, err = run_kg_process("query", "members", "--store", "store", "-f", "csv", "--no-headers", cwd=tmp_path)
     assert code == 0 and out == ""  # no member inferred for an agreement no article reports
+
+
+def test_a_build_stopped_after_its_first_change_leaves_no_stale_links(tmp_path: Path, monkeypatch) -> None:
+    """The derived graphs go before the first article changes, not at the end: a build
+    interrupted in between (Ctrl-C, a failing store) cannot leave them answering."""
+    from kg.rdf.iris import LINKS_GRAPH
+
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    reference = REPO_ROOT / "kg" / "data" / "global_alliance_2012.txt"
+    shutil.copy(reference, corpus / reference.name)
+    kg.build("corpus", store="store", fast=True)
+    code, _out, err = run_kg_process("link", "-q", "--store", "store", cwd=tmp_path)
+    assert code == 0, err
+    assert str(LINKS_GRAPH) in graph_names(tmp_path / "store")
+    for article in ARTICLES[:2]:
+        shutil.copy(article, corpus / article.name)
+
+    def stop(summary) -> None:
+        if not summary.skipped:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        kg.build("corpus", store="store", fast=True, on_article=stop)
+    assert str(LINKS_GRAPH) not in graph_names(tmp_path / "store")
