@@ -31,7 +31,7 @@ from rdflib import URIRef
 
 from kg.namespaces import KGO
 
-__all__ = ["Pruned", "prune", "remove", "stale_articles"]
+__all__ = ["Pruned", "remove", "stale_articles"]
 
 _LINE = re.compile(r"^(?P<file>.+\.jsonl(?:\.gz)?):\d+$")
 
@@ -78,10 +78,3 @@ def remove(store, stale: Iterable[Pruned]) -> None:  # store: kg.store.Store
     """Remove the graphs of ``stale`` (each in its own transaction, with its triples in the union)."""
     for item in stale:
         store.drop_graph(item.graph)
-
-
-def prune(store, directories: Iterable[str]) -> list[Pruned]:  # store: kg.store.Store
-    """Remove the graphs :func:`stale_articles` finds; returns them."""
-    stale = stale_articles(store, list(directories))
-    remove(store, stale)
-    return stale
