@@ -48,18 +48,22 @@ _VARNAME = (
     "\u203f-\u2040\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
     "\U00010000-\U000effff]+"
 )
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+# The pieces of SPARQL that may hold any text (so no token inside them counts), in the
+# VERBOSE syntax both patterns below are compiled with.
+_COMMENT = r"\#[^\n\r]*"
+_STRING = r"""\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
               |'''(?:[^'\\]|\\.|'(?!''))*'''
               |"(?:[^"\\\n\r]|\\.)*"
-              |'(?:[^'\\\n\r]|\\.)*')
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$]"""
-    + _VARNAME
-    + r""")
+              |'(?:[^'\\\n\r]|\\.)*'"""
+_IRI = r"""<[^<>"{}|^`\\\x00-\x20]*>"""
+_VAR = "[?$]" + _VARNAME
+_TOKEN = re.compile(
+    rf"""
+    (?P<ws>\s+)
+  | (?P<comment>{_COMMENT})
+  | (?P<string>{_STRING})
+  | (?P<iri>{_IRI})
+  | (?P<var>{_VAR})
   | (?P<word>[^\W\d][\w\-.:%]*|:[\w\-.:%]*)
   | (?P<other>.)
     """,
@@ -93,8 +97,7 @@ def tokens_from(text: str, start: int = 0) -> Iterator[Token]:
 
 
 _ORDER_BY = re.compile(
-    r"""(?P<skip>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''|"(?:[^"\\\n\r]|\\.)*"
-                |'(?:[^'\\\n\r]|\\.)*'|\#[^\n\r]*|<[^<>"{}|^`\\\x00-\x20]*>|[?$][\w\u00b7-\U000effff]+)
+    rf"""(?P<skip>{_COMMENT} | {_STRING} | {_IRI} | {_VAR})
       | (?<![\w:%.-])ORDER\s+BY\b""",
     re.VERBOSE | re.DOTALL | re.IGNORECASE,
 )
