@@ -540,13 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {figures['machine']}\nBefore: {figures['load_before']}\n")
     if args.speed:
         figures["speed"] = speed(args.corpus, work, args.dask_workers, args.repeat, args.sample, args.rounds)
-        figures["load_after"] = load()
-        print(f"\nAfter: {figures['load_after']}")
-        if args.json:
-            args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
-        if not args.work:
-            shutil.rmtree(work, ignore_errors=True)
-        return 0
+        return finish(figures, args.json, work, keep=args.work is not None)
     args.corpus = args.corpus[0]
 
     builds = [run_build([args.corpus], work / f"store-j{jobs}", jobs) for jobs in args.jobs]
@@ -616,11 +610,17 @@ def main(argv: list[str] | None = None) -> int:
                   f"{1000 * r['seconds'] / r['articles']:.1f} | {r['rate']:.1f} | {cpu:.1f} | {r['store_mb']:.0f} | "
                   f"{r['peak_parent']:.0f} | {r['peak_tree']:.0f} |")
 
+    return finish(figures, args.json, work, keep=args.work is not None)
+
+
+def finish(figures: dict, json_path: Path | None, work: Path, *, keep: bool) -> int:
+    """End a run: note the load after it, write ``figures`` as JSON when asked, remove the
+    work folder unless the user named it; the exit code."""
     figures["load_after"] = load()
     print(f"\nAfter: {figures['load_after']}")
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
-    if not args.work:
+    if json_path:
+        json_path.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
+    if not keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
 
